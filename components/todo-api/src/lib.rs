@@ -1,0 +1,24 @@
+//! todo-api: the system of record for tasks and the public HTTP face.
+//!
+//! Stores tasks through its sidecar's state API only, commits every change
+//! together with its events (see `outbox`), and serves the public paths of
+//! audit and notifier by service invocation so clients keep one origin.
+
+mod context;
+mod forward;
+mod outbox;
+mod routes;
+mod store;
+mod tasks;
+
+use service_kit::{Incoming, Response};
+use spin_sdk::http_component;
+
+#[http_component]
+async fn handle(request: http::Request<Vec<u8>>) -> Response {
+    let request = Incoming::new(request);
+    let ctx = context::Ctx::from_env();
+    routes::route(&ctx, &request)
+        .await
+        .unwrap_or_else(service_kit::Problem::into_response)
+}

@@ -1,0 +1,74 @@
+//! The route table: every public and internal path of todo-api.
+
+use http::Method;
+use service_kit::{Incoming, Problem, Response};
+
+use crate::context::Ctx;
+use crate::{forward, outbox, tasks};
+
+const OPENAPI: &str = include_str!("../openapi.json");
+
+pub async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
+    let path = req.path();
+    match (&req.method, path.as_slice()) {
+        (&Method::GET, ["healthz"]) => Ok(service_kit::json(http::StatusCode::OK, &"ok")),
+        (&Method::GET, ["api", "openapi.json"]) => Ok(openapi()),
+        (&Method::GET, ["dapr", "subscribe"]) => Ok(service_kit::subscriber::subscriptions(&[])),
+        (&Method::POST, ["job", job]) => match job.strip_prefix("relay-") {
+            Some(user) => {
+                outbox::relay(&ctx.dapr, user).await?;
+                Ok(service_kit::empty(http::StatusCode::OK))
+            }
+            // Unknown jobs are acknowledged (404 counts as done for Dapr) so they stop.
+            None => Err(Problem::not_found(format!("no job handler for '{job}'"))),
+        },
+        (_, ["api", user, rest @ ..]) => {
+            service_kit::auth::require_user(&ctx.dapr, req, user, ctx.now.timestamp()).await?;
+            user_route(ctx, req, user, rest).await
+        }
+        _ => Err(no_route(req)),
+    }
+}
+
+async fn user_route(ctx: &Ctx, req: &Incoming, user: &str, rest: &[&str]) -> Result<Response, Problem> {
+    let id = |s: &str| -> Result<u64, Problem> {
+        s.parse()
+            .map_err(|_| Problem::not_found(format!("'{s}' is not a task id; task ids are positive integers")))
+    };
+    match (&req.method, rest) {
+        (&Method::POST, ["tasks"]) => tasks::create(ctx, req, user, tasks::Kind::Any).await,
+        (&Method::GET, ["tasks"]) => tasks::list(ctx, req, user).await,
+        (&Method::GET, ["tasks", "search"]) => tasks::list(ctx, req, user).await,
+        (&Method::GET, ["tasks", "calendar"]) => tasks::calendar(ctx, req, user).await,
+        (&Method::POST, ["tasks", "recurring"]) => tasks::create(ctx, req, user, tasks::Kind::Recurring).await,
+        (&Method::POST, ["tasks", "reminder"]) => tasks::add_reminder(ctx, req, user).await,
+        (&Method::GET, ["tasks", task]) => tasks::get(ctx, user, id(task)?).await,
+        (&Method::PUT, ["tasks", task]) => tasks::replace(ctx, req, user, id(task)?).await,
+        (&Method::PATCH, ["tasks", task]) => tasks::patch(ctx, req, user, id(task)?).await,
+        (&Method::DELETE, ["tasks", task]) => tasks::delete(ctx, req, user, id(task)?).await,
+        (&Method::PATCH, ["tasks", task, "complete"]) => tasks::complete(ctx, req, user, id(task)?).await,
+        (&Method::PATCH, ["tasks", task, "due-date"]) => tasks::change_due(ctx, req, user, id(task)?).await,
+        (&Method::GET, ["audit"]) => forward::to(ctx, "audit", req).await,
+        (&Method::GET, ["notifications"]) | (&Method::POST, ["notifications", _, "read"]) => {
+            forward::to(ctx, "notifier", req).await
+        }
+        _ => Err(no_route(req)),
+    }
+}
+
+fn no_route(req: &Incoming) -> Problem {
+    Problem::not_found(format!(
+        "no route for {} /{}; see /api/openapi.json",
+        req.method,
+        req.segments.join("/")
+    ))
+}
+
+fn openapi() -> Response {
+    let mut response = http::Response::new(OPENAPI.as_bytes().to_vec());
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    response
+}

@@ -1,0 +1,235 @@
+//! Tasks in todo-api's state store, written together with their events.
+//!
+//! Layout per user (keys are prefixed with the app id by Dapr):
+//! - `u:{user}:meta`: next task id, the per-user change sequence, the relay
+//!   position and whether publishing is backed up;
+//! - `u:{user}:b:{n}`: bucket `n` of tasks, `BUCKET` ids each, so a write
+//!   rewrites one bucket and a listing reads `tasks / BUCKET` keys in one bulk call;
+//! - `u:{user}:out:{seq}`: the outbox entry of change `seq`: its events,
+//!   written in the same transaction as the change (see `outbox`).
+//!
+//! Every write carries the meta key's ETag, so one user's changes are
+//! serialized: a concurrent change fails the transaction and is retried on
+//! fresh state. Different users never contend (except on their first write).
+
+use std::collections::BTreeMap;
+
+use dapr_http::{DaprError, StateOp};
+use serde::{Deserialize, Serialize};
+use service_kit::Dapr;
+use todo_domain::{Task, TaskEvent};
+
+/// todo-api's state store component.
+pub const STORE: &str = "todo-state";
+/// Task ids per bucket.
+const BUCKET: u64 = 128;
+/// Attempts at a change when other writes of the same user race it.
+const ATTEMPTS: usize = 10;
+
+/// Per-user bookkeeping, guarded by its ETag.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Meta {
+    /// The id the next created task gets.
+    pub next_id: u64,
+    /// The sequence number of the user's last change.
+    pub seq: u64,
+    /// Every change up to this sequence number has been published.
+    pub relayed: u64,
+    /// Publishing failed and the relay has not caught up: new changes wait
+    /// for it, so the user's events stay in order.
+    pub backlog: bool,
+    /// Idempotency keys of the latest created recurring instances, with
+    /// their task ids, newest last (bounded: see `IDEMPOTENCY_KEYS`).
+    #[serde(default)]
+    pub idempotency: Vec<(String, u64)>,
+}
+
+/// The events of one change, kept until published.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub seq: u64,
+    pub event: TaskEvent,
+}
+
+pub fn meta_key(user: &str) -> String {
+    format!("u:{user}:meta")
+}
+
+fn bucket_key(user: &str, bucket: u64) -> String {
+    format!("u:{user}:b:{bucket}")
+}
+
+pub fn outbox_key(user: &str, seq: u64) -> String {
+    format!("u:{user}:out:{seq}")
+}
+
+/// Idempotency keys remembered per user. A duplicate request for an
+/// instance arrives within seconds of the first; 512 covers any burst.
+const IDEMPOTENCY_KEYS: usize = 512;
+
+impl Meta {
+    /// The task created earlier under `key`, if any.
+    pub fn created_under(&self, key: &str) -> Option<u64> {
+        self.idempotency.iter().find(|(k, _)| k == key).map(|(_, id)| *id)
+    }
+
+    fn remember(&mut self, key: String, id: u64) {
+        self.idempotency.push((key, id));
+        let excess = self.idempotency.len().saturating_sub(IDEMPOTENCY_KEYS);
+        self.idempotency.drain(..excess);
+    }
+}
+
+fn bucket_of(id: u64) -> u64 {
+    id.saturating_sub(1) / BUCKET
+}
+
+type Bucket = BTreeMap<u64, Task>;
+
+/// Reads a user's meta; a user who never wrote has the default.
+pub async fn meta(dapr: &Dapr, user: &str) -> Result<(Meta, Option<String>), DaprError> {
+    Ok(match dapr.get_state::<Meta>(STORE, &meta_key(user)).await? {
+        Some(v) => (v.value, v.etag),
+        None => (
+            Meta {
+                next_id: 1,
+                ..Meta::default()
+            },
+            None,
+        ),
+    })
+}
+
+/// Every task of `user`, by id.
+pub async fn all_tasks(dapr: &Dapr, user: &str) -> Result<Vec<Task>, DaprError> {
+    let (meta, _) = meta(dapr, user).await?;
+    if meta.next_id <= 1 {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = (0..=bucket_of(meta.next_id - 1))
+        .map(|b| bucket_key(user, b))
+        .collect();
+    let buckets = dapr.get_bulk_state::<Bucket>(STORE, &keys).await?;
+    let mut tasks: Vec<Task> = buckets
+        .into_iter()
+        .filter_map(|item| item.value)
+        .flat_map(|bucket| bucket.value.into_values())
+        .collect();
+    tasks.sort_by_key(|t| t.id);
+    Ok(tasks)
+}
+
+/// One task, if it exists.
+pub async fn task(dapr: &Dapr, user: &str, id: u64) -> Result<Option<Task>, DaprError> {
+    let bucket = dapr.get_state::<Bucket>(STORE, &bucket_key(user, bucket_of(id))).await?;
+    Ok(bucket.and_then(|mut b| b.value.remove(&id)))
+}
+
+/// What a change does to one task, decided on fresh state by the caller.
+pub enum Change {
+    /// Store this task (created or modified) and record its event.
+    Put(Task, TaskEvent),
+    /// Remove the task and record its event.
+    Delete(u64, TaskEvent),
+    /// Nothing to write (e.g. a PATCH that changes nothing).
+    Nothing(Task),
+}
+
+/// The state a change is decided on.
+pub struct Snapshot<'a> {
+    pub meta: &'a Meta,
+    /// The task the change targets, if any (None when creating).
+    pub task: Option<&'a Task>,
+}
+
+/// Applies one change atomically with its outbox entry, retrying on
+/// concurrent writes. `decide` runs on fresh state each attempt and returns
+/// the change or an error for the client (not found, stale version, invalid).
+/// Returns the committed change and the user's meta as it was before it.
+pub async fn commit<E>(
+    dapr: &Dapr,
+    user: &str,
+    target: Target,
+    mut decide: impl FnMut(Snapshot<'_>) -> Result<Change, E>,
+) -> Result<Result<(Change, Meta), E>, DaprError> {
+    for _ in 0..ATTEMPTS {
+        let (meta, meta_etag) = meta(dapr, user).await?;
+        let id = match target {
+            Target::New => meta.next_id,
+            Target::Existing(id) => id,
+        };
+        let bucket_key = bucket_key(user, bucket_of(id));
+        let (mut bucket, bucket_etag) = match dapr.get_state::<Bucket>(STORE, &bucket_key).await? {
+            Some(v) => (v.value, v.etag),
+            None => (Bucket::new(), None),
+        };
+        let change = match decide(Snapshot {
+            meta: &meta,
+            task: bucket.get(&id),
+        }) {
+            Ok(change) => change,
+            Err(e) => return Ok(Err(e)),
+        };
+        let event = match &change {
+            Change::Nothing(_) => return Ok(Ok((change, meta))),
+            Change::Put(task, event) => {
+                bucket.insert(task.id, task.clone());
+                event
+            }
+            Change::Delete(id, event) => {
+                bucket.remove(id);
+                event
+            }
+        };
+        let mut next = meta.clone();
+        next.seq = event.seq;
+        if matches!(target, Target::New) {
+            next.next_id = meta.next_id + 1;
+        }
+        if let Change::Put(task, _) = &change
+            && let Some(key) = pending_idempotency_key(task)
+        {
+            next.remember(key, task.id);
+        }
+        let entry = OutboxEntry {
+            seq: event.seq,
+            event: event.clone(),
+        };
+        let ops = [
+            StateOp::upsert(&bucket_key, json(&bucket)?, bucket_etag),
+            StateOp::upsert(meta_key(user), json(&next)?, meta_etag),
+            StateOp::upsert(outbox_key(user, entry.seq), json(&entry)?, None),
+        ];
+        match dapr.transact_state(STORE, &ops).await {
+            Ok(()) => return Ok(Ok((change, meta))),
+            Err(DaprError::EtagMismatch) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(DaprError::EtagMismatch)
+}
+
+/// Which task a change targets.
+#[derive(Clone, Copy, Debug)]
+pub enum Target {
+    /// A new task: it gets the user's next id.
+    New,
+    /// An existing task.
+    Existing(u64),
+}
+
+/// Recurring instances carry the key they were created under, so a
+/// duplicate request finds the task it already created.
+fn pending_idempotency_key(task: &Task) -> Option<String> {
+    task.series_id
+        .as_ref()
+        .filter(|_| task.occurrence > 1)
+        .map(|series| todo_domain::idempotency_key(series, task.occurrence))
+}
+
+fn json(value: &impl Serialize) -> Result<serde_json::Value, DaprError> {
+    serde_json::to_value(value).map_err(|source| DaprError::Encode {
+        operation: "state write".into(),
+        source,
+    })
+}

@@ -1,0 +1,240 @@
+//! Task handlers: parse -> domain -> store (with events) -> response.
+
+use http::StatusCode;
+use service_kit::{FieldError, Incoming, Problem, Response};
+use todo_domain::{
+    CalendarQuery, Changes, CompletionInput, DueDateChange, NewTask, ReminderInput, Task, TaskEvent,
+    TaskEventType, TaskPatch, TaskQuery, UserId, ValidationErrors,
+};
+
+use crate::context::Ctx;
+use crate::outbox;
+use crate::store::{self, Change, Target};
+
+/// Which create endpoint was called.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `POST /tasks`: anything valid.
+    Any,
+    /// `POST /tasks/recurring`: a recurrence rule is required.
+    Recurring,
+}
+
+fn invalid(errors: ValidationErrors) -> Problem {
+    Problem::invalid(
+        errors
+            .into_vec()
+            .into_iter()
+            .map(|e| FieldError {
+                field: e.field,
+                message: e.message,
+            })
+            .collect(),
+    )
+}
+
+fn user_id(user: &str) -> Result<UserId, Problem> {
+    UserId::parse(user).map_err(|_| {
+        Problem::bad_request(format!(
+            "'{user}' is not a valid user id: use 1-64 letters, digits or _ . @ -"
+        ))
+    })
+}
+
+fn not_found(id: u64) -> Problem {
+    Problem::not_found(format!("task {id} does not exist"))
+}
+
+fn task_response(status: StatusCode, task: &Task, ctx: &Ctx) -> Response {
+    let mut response = service_kit::json(status, &task.view(ctx.now));
+    if let Ok(etag) = http::HeaderValue::from_str(&format!("\"{}\"", task.version)) {
+        response.headers_mut().insert(http::header::ETAG, etag);
+    }
+    response
+}
+
+/// `If-Match: <version>` (quoted or not); `*` matches any.
+fn expected_version(req: &Incoming) -> Result<Option<u64>, Problem> {
+    match req.header(http::header::IF_MATCH).map(|v| v.trim().trim_matches('"')) {
+        None | Some("*") => Ok(None),
+        Some(v) => v.parse().map(Some).map_err(|_| {
+            Problem::bad_request(format!("If-Match must be a task version such as \"3\" (got '{v}')"))
+        }),
+    }
+}
+
+fn check_version(task: &Task, expected: Option<u64>) -> Result<(), Problem> {
+    match expected {
+        Some(v) if v != task.version => Err(Problem::new(
+            StatusCode::PRECONDITION_FAILED,
+            format!(
+                "task {} is at version {}, not {v}: reload it and apply your change again",
+                task.id, task.version
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn new_event(kind: TaskEventType, task: &Task, seq: u64, changes: Option<Changes>, ctx: &Ctx) -> TaskEvent {
+    TaskEvent::new(uuid::Uuid::new_v4().to_string(), kind, task, seq, ctx.now, changes)
+}
+
+/// Checks that a subtask's parent is another existing task of the user.
+async fn check_parent(ctx: &Ctx, user: &str, parent: Option<u64>, own_id: Option<u64>) -> Result<(), Problem> {
+    let Some(parent) = parent else { return Ok(()) };
+    if Some(parent) == own_id {
+        return Err(invalid(ValidationErrors::single("parent_task_id", "a task cannot be its own parent")));
+    }
+    match store::task(&ctx.dapr, user, parent).await? {
+        Some(_) => Ok(()),
+        None => Err(invalid(ValidationErrors::single(
+            "parent_task_id",
+            format!("task {parent} does not exist"),
+        ))),
+    }
+}
+
+/// Commits a change and publishes its events; shared by every write.
+async fn write(
+    ctx: &Ctx,
+    user: &str,
+    target: Target,
+    decide: impl FnMut(store::Snapshot<'_>) -> Result<Change, Problem>,
+) -> Result<Change, Problem> {
+    if let Err(e) = outbox::arm(&ctx.dapr, user).await {
+        // Not fatal: the change is still committed with its events; they are
+        // published inline now or by the next armed relay.
+        service_kit::log::warn("could not arm the outbox relay", &[("user_id", &user), ("error", &e)]);
+    }
+    let (change, before) = store::commit(&ctx.dapr, user, target, decide).await??;
+    match &change {
+        Change::Put(_, event) | Change::Delete(_, event) => {
+            outbox::after_commit(&ctx.dapr, event, before.backlog).await
+        }
+        Change::Nothing(_) => {}
+    }
+    Ok(change)
+}
+
+pub async fn create(ctx: &Ctx, req: &Incoming, user: &str, kind: Kind) -> Result<Response, Problem> {
+    let owner = user_id(user)?;
+    let new = NewTask::from_json(&req.json()?).map_err(invalid)?;
+    if kind == Kind::Recurring && new.recurrence.is_none() {
+        return Err(invalid(ValidationErrors::single(
+            "recurrence",
+            "POST /tasks/recurring needs a recurrence rule, e.g. {\"frequency\": \"weekly\"}",
+        )));
+    }
+    check_parent(ctx, user, new.parent_task_id, None).await?;
+    let series = new.recurrence.is_some().then(|| uuid::Uuid::new_v4().to_string());
+    let change = write(ctx, user, Target::New, |snap| {
+        let task = Task::create(snap.meta.next_id, owner.clone(), new.clone(), ctx.now, series.clone());
+        let event = new_event(TaskEventType::Created, &task, snap.meta.seq + 1, None, ctx);
+        Ok(Change::Put(task, event))
+    })
+    .await?;
+    match change {
+        Change::Put(task, _) => Ok(task_response(StatusCode::CREATED, &task, ctx)),
+        _ => Err(Problem::internal("create committed no task")),
+    }
+}
+
+pub async fn list(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
+    let query = TaskQuery::from_pairs(&req.query).map_err(invalid)?;
+    let tasks = store::all_tasks(&ctx.dapr, user).await?;
+    Ok(service_kit::json(StatusCode::OK, &query.run(tasks.iter(), ctx.now)))
+}
+
+pub async fn calendar(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
+    let query = CalendarQuery::from_pairs(&req.query).map_err(invalid)?;
+    let tasks = store::all_tasks(&ctx.dapr, user).await?;
+    Ok(service_kit::json(
+        StatusCode::OK,
+        &todo_domain::calendar(&tasks, &query, ctx.now),
+    ))
+}
+
+pub async fn get(ctx: &Ctx, user: &str, id: u64) -> Result<Response, Problem> {
+    let task = store::task(&ctx.dapr, user, id).await?.ok_or_else(|| not_found(id))?;
+    Ok(task_response(StatusCode::OK, &task, ctx))
+}
+
+/// Applies `edit` to task `id` under `If-Match`, as one committed change.
+async fn modify(
+    ctx: &Ctx,
+    req: &Incoming,
+    user: &str,
+    id: u64,
+    mut edit: impl FnMut(&mut Task) -> Result<Changes, Problem>,
+) -> Result<Response, Problem> {
+    let expected = expected_version(req)?;
+    let change = write(ctx, user, Target::Existing(id), |snap| {
+        let current = snap.task.ok_or_else(|| not_found(id))?;
+        check_version(current, expected)?;
+        let mut task = current.clone();
+        let changes = edit(&mut task)?;
+        if changes.is_empty() {
+            return Ok(Change::Nothing(task));
+        }
+        let kind = if task.completed && !current.completed {
+            TaskEventType::Completed
+        } else {
+            TaskEventType::Updated
+        };
+        let event = new_event(kind, &task, snap.meta.seq + 1, Some(changes), ctx);
+        Ok(Change::Put(task, event))
+    })
+    .await?;
+    match change {
+        Change::Put(task, _) | Change::Nothing(task) => Ok(task_response(StatusCode::OK, &task, ctx)),
+        Change::Delete(..) => Err(Problem::internal("an edit deleted a task")),
+    }
+}
+
+pub async fn replace(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
+    let new = NewTask::from_json(&req.json()?).map_err(invalid)?;
+    check_parent(ctx, user, new.parent_task_id, Some(id)).await?;
+    modify(ctx, req, user, id, |task| Ok(task.replace(new.clone(), ctx.now))).await
+}
+
+pub async fn patch(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
+    let patch = TaskPatch::from_json(&req.json()?).map_err(invalid)?;
+    if let Some(Some(parent)) = patch.parent_task_id {
+        check_parent(ctx, user, Some(parent), Some(id)).await?;
+    }
+    modify(ctx, req, user, id, |task| task.apply_patch(patch.clone(), ctx.now).map_err(invalid)).await
+}
+
+pub async fn complete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
+    let input = CompletionInput::from_json(&req.json()?).map_err(invalid)?;
+    modify(ctx, req, user, id, |task| {
+        let completed = input.completed.unwrap_or(!task.completed);
+        Ok(task.set_completed(completed, ctx.now))
+    })
+    .await
+}
+
+pub async fn change_due(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
+    let input = DueDateChange::from_json(&req.json()?).map_err(invalid)?;
+    modify(ctx, req, user, id, |task| task.change_due(input.clone(), ctx.now).map_err(invalid)).await
+}
+
+pub async fn add_reminder(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
+    let input = ReminderInput::from_json(&req.json()?).map_err(invalid)?;
+    let id = input.task_id;
+    let response = modify(ctx, req, user, id, |task| task.add_reminder(input.clone(), ctx.now).map_err(invalid)).await?;
+    Ok(response)
+}
+
+pub async fn delete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
+    let expected = expected_version(req)?;
+    write(ctx, user, Target::Existing(id), |snap| {
+        let task = snap.task.ok_or_else(|| not_found(id))?;
+        check_version(task, expected)?;
+        let event = new_event(TaskEventType::Deleted, task, snap.meta.seq + 1, None, ctx);
+        Ok(Change::Delete(id, event))
+    })
+    .await?;
+    Ok(service_kit::empty(StatusCode::NO_CONTENT))
+}

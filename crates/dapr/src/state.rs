@@ -1,0 +1,176 @@
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+
+use crate::error::DaprError;
+
+/// A stored value with the ETag it was read at, for optimistic concurrency.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Versioned<V> {
+    /// The decoded value.
+    pub value: V,
+    /// The store's version token; pass it back on write to detect lost updates.
+    pub etag: Option<String>,
+}
+
+/// One key of a bulk read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BulkItem<V> {
+    /// The key asked for.
+    pub key: String,
+    /// Its value, or `None` when the key does not exist.
+    pub value: Option<Versioned<V>>,
+}
+
+/// One operation of a state transaction.
+#[derive(Clone, Debug, Serialize)]
+pub struct StateOp {
+    operation: &'static str,
+    request: OpRequest,
+}
+
+#[derive(Clone, Debug, Serialize)]
+struct OpRequest {
+    key: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    etag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    options: Option<serde_json::Value>,
+}
+
+impl StateOp {
+    /// Writes `value` at `key`. With `etag`, the write (and so the whole
+    /// transaction) fails when the key changed since it was read; `Some("")`
+    /// is not special: pass `None` for a key that did not exist.
+    pub fn upsert(key: impl Into<String>, value: serde_json::Value, etag: Option<String>) -> Self {
+        Self::new("upsert", key.into(), Some(value), etag)
+    }
+
+    /// Deletes `key`, guarded by `etag` when given.
+    pub fn delete(key: impl Into<String>, etag: Option<String>) -> Self {
+        Self::new("delete", key.into(), None, etag)
+    }
+
+    fn new(
+        operation: &'static str,
+        key: String,
+        value: Option<serde_json::Value>,
+        etag: Option<String>,
+    ) -> Self {
+        let options = etag
+            .as_ref()
+            .map(|_| serde_json::json!({ "concurrency": "first-write" }));
+        Self {
+            operation,
+            request: OpRequest {
+                key,
+                value,
+                etag,
+                options,
+            },
+        }
+    }
+
+    /// The key this operation writes.
+    pub fn key(&self) -> &str {
+        &self.request.key
+    }
+}
+
+pub(crate) fn parse_get<V: DeserializeOwned>(
+    operation: &str,
+    response: &http::Response<Vec<u8>>,
+) -> Result<Option<Versioned<V>>, DaprError> {
+    if response.status() == http::StatusCode::NO_CONTENT || response.body().is_empty() {
+        return Ok(None);
+    }
+    let value = serde_json::from_slice(response.body()).map_err(|source| DaprError::Decode {
+        operation: operation.to_owned(),
+        source,
+    })?;
+    let etag = response
+        .headers()
+        .get(http::header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Ok(Some(Versioned { value, etag }))
+}
+
+pub(crate) fn parse_bulk<V: DeserializeOwned>(
+    operation: &str,
+    response: &http::Response<Vec<u8>>,
+) -> Result<Vec<BulkItem<V>>, DaprError> {
+    #[derive(Deserialize)]
+    struct Raw {
+        key: String,
+        #[serde(default)]
+        data: Option<serde_json::Value>,
+        #[serde(default)]
+        etag: Option<String>,
+        #[serde(default)]
+        error: Option<String>,
+    }
+    let decode_error = |source| DaprError::Decode {
+        operation: operation.to_owned(),
+        source,
+    };
+    let raw: Vec<Raw> = serde_json::from_slice(response.body()).map_err(decode_error)?;
+    raw.into_iter()
+        .map(|item| {
+            if let Some(error) = item.error.filter(|e| !e.is_empty()) {
+                return Err(DaprError::Api {
+                    operation: operation.to_owned(),
+                    status: response.status().as_u16(),
+                    code: "ERR_STATE_BULK_GET".into(),
+                    message: format!("key '{}': {error}", item.key),
+                });
+            }
+            let value = match item.data {
+                None | Some(serde_json::Value::Null) => None,
+                Some(data) => Some(Versioned {
+                    value: serde_json::from_value(data).map_err(decode_error)?,
+                    etag: item.etag,
+                }),
+            };
+            Ok(BulkItem {
+                key: item.key,
+                value,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_upsert_with_an_etag_asks_for_first_write_concurrency() {
+        let op = StateOp::upsert("k", serde_json::json!({"a": 1}), Some("3".into()));
+        let json = serde_json::to_value(&op).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"operation": "upsert", "request": {"key": "k", "value": {"a": 1}, "etag": "3", "options": {"concurrency": "first-write"}}})
+        );
+    }
+
+    #[test]
+    fn a_delete_without_an_etag_is_unconditional() {
+        let json = serde_json::to_value(StateOp::delete("k", None)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"operation": "delete", "request": {"key": "k"}})
+        );
+    }
+
+    #[test]
+    fn bulk_results_mark_missing_keys_as_none() {
+        let response = http::Response::builder()
+            .status(200)
+            .body(br#"[{"key":"a","data":{"n":1},"etag":"1"},{"key":"b"}]"#.to_vec())
+            .unwrap();
+        let items: Vec<BulkItem<serde_json::Value>> = parse_bulk("op", &response).unwrap();
+        assert_eq!(items[0].value.as_ref().unwrap().value["n"], 1);
+        assert!(items[1].value.is_none());
+    }
+}

@@ -1,0 +1,787 @@
+//! Wire to domain at the edge: request bodies checked field by field, every
+//! problem collected, nothing trusted further in.
+
+use chrono::{DateTime, FixedOffset};
+use serde_json::{Map, Value};
+
+use crate::due::{Due, TimeZone};
+use crate::duration::IsoDuration;
+use crate::error::ValidationErrors;
+use crate::recurrence::Recurrence;
+use crate::reminder::{MAX_REMINDERS, ReminderSpec};
+use crate::task::{Priority, TaskId};
+
+/// The most characters of a title (after trimming).
+pub const MAX_TITLE_CHARS: usize = 200;
+/// The most characters of a description.
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+/// The most tags of a task (after de-duplication).
+pub const MAX_TAGS: usize = 20;
+/// The most characters of a tag (after trimming).
+pub const MAX_TAG_CHARS: usize = 40;
+/// The most characters of a category (after trimming).
+pub const MAX_CATEGORY_CHARS: usize = 100;
+
+/// Fields the server sets; writing them is an error that says so.
+const READ_ONLY: &[&str] = &[
+    "id",
+    "user_id",
+    "created_at",
+    "updated_at",
+    "completed_at",
+    "series_id",
+    "occurrence",
+    "overdue",
+];
+
+/// Fields of a task body (`POST`, `PUT`, `PATCH`).
+const TASK_FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "completed",
+    "priority",
+    "tags",
+    "category",
+    "parent_task_id",
+    "due_date",
+    "timezone",
+    "reminders",
+    "recurrence",
+    "version",
+];
+
+const PRIORITY_MESSAGE: &str = "must be one of low, medium, high, urgent";
+const DUE_MESSAGE: &str =
+    "must be a date such as 2026-03-01 or an RFC 3339 time with offset such as 2026-03-01T09:00:00+01:00";
+const REMIND_AT_MESSAGE: &str =
+    "must be an RFC 3339 time with offset such as 2026-03-01T08:45:00+01:00";
+
+/// A whole task as written by a client: the body of `POST /tasks` and `PUT /tasks/{id}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewTask {
+    /// Trimmed, 1-200 characters.
+    pub title: String,
+    /// Up to 10,000 characters; `""` is stored as `None`.
+    pub description: Option<String>,
+    /// Default `false`.
+    pub completed: bool,
+    /// Default `medium`.
+    pub priority: Priority,
+    /// Lowercase, unique, in the order first given.
+    pub tags: Vec<String>,
+    /// Trimmed; blank is `None`.
+    pub category: Option<String>,
+    /// Existence and cycles are checked by the caller ([`crate::check_parent`]).
+    pub parent_task_id: Option<TaskId>,
+    /// Needed by `before_due` reminders and by a recurrence.
+    pub due_date: Option<Due>,
+    /// Default UTC.
+    pub timezone: TimeZone,
+    /// At most 10.
+    pub reminders: Vec<ReminderSpec>,
+    /// Needs a due date.
+    pub recurrence: Option<Recurrence>,
+    /// `version` in the body: the version the client last saw, to be checked
+    /// with [`crate::Task::check_version`] before a `PUT` (ignored by `POST`).
+    pub expected_version: Option<u64>,
+}
+
+/// A partial update (`PATCH /tasks/{id}`): `None` leaves a field alone;
+/// `Some(None)` (JSON `null`) clears an optional field. `null` resets
+/// `priority` to medium, `tags` and `reminders` to empty and `timezone` to UTC;
+/// it is an error for `title` and `completed`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TaskPatch {
+    /// New title.
+    pub title: Option<String>,
+    /// New or cleared description.
+    pub description: Option<Option<String>>,
+    /// Complete or reopen.
+    pub completed: Option<bool>,
+    /// New priority.
+    pub priority: Option<Priority>,
+    /// New tag list (replaces the old one).
+    pub tags: Option<Vec<String>>,
+    /// New or cleared category.
+    pub category: Option<Option<String>>,
+    /// New or cleared parent.
+    pub parent_task_id: Option<Option<TaskId>>,
+    /// New or cleared due date.
+    pub due_date: Option<Option<Due>>,
+    /// New time zone.
+    pub timezone: Option<TimeZone>,
+    /// New reminder list (replaces the old one).
+    pub reminders: Option<Vec<ReminderSpec>>,
+    /// New or cleared recurrence.
+    pub recurrence: Option<Option<Recurrence>>,
+    /// `version` in the body; see [`NewTask::expected_version`].
+    pub expected_version: Option<u64>,
+}
+
+/// A new due date (`PUT /tasks/{id}/due`): `{due_date, timezone?, reminders?}`.
+/// `due_date` is required and may be `null` to clear it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DueDateChange {
+    /// The new due date, or `None` to clear it.
+    pub due_date: Option<Due>,
+    /// A new time zone, if given.
+    pub timezone: Option<TimeZone>,
+    /// A new reminder list, if given.
+    pub reminders: Option<Vec<ReminderSpec>>,
+}
+
+/// One more reminder for a task: `{task_id, remind_at | before_due}`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReminderInput {
+    /// The task to remind about.
+    pub task_id: TaskId,
+    /// When.
+    pub spec: ReminderSpec,
+}
+
+/// What `POST /tasks/{id}/complete` asks for: `{"completed": bool}`, or
+/// toggle when the body is empty, `{}` or `null`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompletionInput {
+    /// Set `completed` to this.
+    Set(bool),
+    /// Flip `completed`.
+    Toggle,
+}
+
+impl NewTask {
+    /// A pending task with just a title and every default (for callers and tests).
+    pub fn titled(title: impl Into<String>) -> NewTask {
+        NewTask {
+            title: title.into(),
+            description: None,
+            completed: false,
+            priority: Priority::default(),
+            tags: Vec::new(),
+            category: None,
+            parent_task_id: None,
+            due_date: None,
+            timezone: TimeZone::default(),
+            reminders: Vec::new(),
+            recurrence: None,
+            expected_version: None,
+        }
+    }
+
+    /// Checks a `POST`/`PUT` body: `title` is required, unknown fields are
+    /// rejected by name, and every invalid field is reported.
+    pub fn from_json(value: &Value) -> Result<NewTask, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let Some(obj) = object(value, &mut errors) else {
+            return Err(errors);
+        };
+        check_keys(obj, TASK_FIELDS, &mut errors);
+        let title = match obj.get("title") {
+            None => {
+                errors.push("title", "is required");
+                None
+            }
+            Some(v) => title(v, &mut errors),
+        };
+        let description = obj.get("description").map(|v| description(v, &mut errors));
+        let completed = obj
+            .get("completed")
+            .filter(|v| !v.is_null())
+            .map(|v| boolean("completed", v, &mut errors));
+        let priority = obj.get("priority").map(|v| priority(v, &mut errors));
+        let tags = obj.get("tags").map(|v| tags(v, &mut errors));
+        let category = obj.get("category").map(|v| category(v, &mut errors));
+        let parent_task_id = obj
+            .get("parent_task_id")
+            .map(|v| parent_task_id(v, &mut errors));
+        let due_date = obj.get("due_date").map(|v| due_date(v, &mut errors));
+        let timezone = obj.get("timezone").map(|v| timezone(v, &mut errors));
+        let reminders = obj.get("reminders").map(|v| reminders(v, &mut errors));
+        let recurrence = obj.get("recurrence").map(|v| recurrence(v, &mut errors));
+        let expected_version = obj.get("version").map(|v| version(v, &mut errors));
+
+        let due_date = due_date.unwrap_or(Some(None));
+        let reminders = reminders.unwrap_or(Some(Vec::new()));
+        let recurrence = recurrence.unwrap_or(Some(None));
+        if let (Some(due), Some(reminders), Some(recurrence)) = (&due_date, &reminders, &recurrence)
+        {
+            errors.extend(consistency(
+                due.is_some(),
+                reminders.iter(),
+                recurrence.is_some(),
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        // Every `None` left below was reported as an error above.
+        let (
+            Some(title),
+            Some(description),
+            Some(completed),
+            Some(priority),
+            Some(tags),
+            Some(category),
+            Some(parent_task_id),
+            Some(due_date),
+            Some(timezone),
+            Some(reminders),
+            Some(recurrence),
+            Some(expected_version),
+        ) = (
+            title,
+            description.unwrap_or(Some(None)),
+            completed.unwrap_or(Some(false)),
+            priority.unwrap_or(Some(Priority::default())),
+            tags.unwrap_or(Some(Vec::new())),
+            category.unwrap_or(Some(None)),
+            parent_task_id.unwrap_or(Some(None)),
+            due_date,
+            timezone.unwrap_or(Some(TimeZone::default())),
+            reminders,
+            recurrence,
+            expected_version.unwrap_or(Some(None)),
+        )
+        else {
+            return Err(ValidationErrors::single("body", "is invalid"));
+        };
+        Ok(NewTask {
+            title,
+            description,
+            completed,
+            priority,
+            tags,
+            category,
+            parent_task_id,
+            due_date,
+            timezone,
+            reminders,
+            recurrence,
+            expected_version,
+        })
+    }
+}
+
+impl TaskPatch {
+    /// Checks a `PATCH` body: any subset of the task fields, `null` clears.
+    /// Rules that involve other fields (a `before_due` reminder needs a due
+    /// date, ...) are checked against the merged task by [`crate::Task::apply_patch`].
+    pub fn from_json(value: &Value) -> Result<TaskPatch, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let Some(obj) = object(value, &mut errors) else {
+            return Err(errors);
+        };
+        check_keys(obj, TASK_FIELDS, &mut errors);
+        let patch = TaskPatch {
+            title: obj.get("title").and_then(|v| title(v, &mut errors)),
+            description: obj
+                .get("description")
+                .and_then(|v| description(v, &mut errors)),
+            completed: obj
+                .get("completed")
+                .and_then(|v| boolean("completed", v, &mut errors)),
+            priority: obj.get("priority").and_then(|v| priority(v, &mut errors)),
+            tags: obj.get("tags").and_then(|v| tags(v, &mut errors)),
+            category: obj.get("category").and_then(|v| category(v, &mut errors)),
+            parent_task_id: obj
+                .get("parent_task_id")
+                .and_then(|v| parent_task_id(v, &mut errors)),
+            due_date: obj.get("due_date").and_then(|v| due_date(v, &mut errors)),
+            timezone: obj.get("timezone").and_then(|v| timezone(v, &mut errors)),
+            reminders: obj.get("reminders").and_then(|v| reminders(v, &mut errors)),
+            recurrence: obj
+                .get("recurrence")
+                .and_then(|v| recurrence(v, &mut errors)),
+            expected_version: obj
+                .get("version")
+                .and_then(|v| version(v, &mut errors))
+                .flatten(),
+        };
+        errors.into_result(patch)
+    }
+
+    /// Whether the patch changes nothing (`{}` or only `version`).
+    pub fn is_empty(&self) -> bool {
+        TaskPatch {
+            expected_version: None,
+            ..self.clone()
+        } == TaskPatch::default()
+    }
+}
+
+impl DueDateChange {
+    /// Checks `{due_date, timezone?, reminders?}`; `due_date` is required (may be `null`).
+    pub fn from_json(value: &Value) -> Result<DueDateChange, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let Some(obj) = object(value, &mut errors) else {
+            return Err(errors);
+        };
+        check_keys(obj, &["due_date", "timezone", "reminders"], &mut errors);
+        let due = match obj.get("due_date") {
+            None => {
+                errors.push("due_date", "is required (null clears it)");
+                None
+            }
+            Some(v) => due_date(v, &mut errors),
+        };
+        let timezone = obj.get("timezone").and_then(|v| timezone(v, &mut errors));
+        let reminders = obj.get("reminders").and_then(|v| reminders(v, &mut errors));
+        match due {
+            Some(due_date) if errors.is_empty() => Ok(DueDateChange {
+                due_date,
+                timezone,
+                reminders,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl ReminderInput {
+    /// Checks `{task_id, remind_at | before_due}`.
+    pub fn from_json(value: &Value) -> Result<ReminderInput, ValidationErrors> {
+        let mut errors = ValidationErrors::new();
+        let Some(obj) = object(value, &mut errors) else {
+            return Err(errors);
+        };
+        check_keys(obj, &["task_id", "remind_at", "before_due"], &mut errors);
+        let task_id = match obj.get("task_id") {
+            Some(v) => match v.as_u64().filter(|id| *id > 0) {
+                Some(id) => Some(id),
+                None => {
+                    errors.push("task_id", "must be a positive integer");
+                    None
+                }
+            },
+            None => {
+                errors.push("task_id", "is required");
+                None
+            }
+        };
+        let spec = reminder_fields(obj, "", &mut errors);
+        match (task_id, spec) {
+            (Some(task_id), Some(spec)) if errors.is_empty() => Ok(ReminderInput { task_id, spec }),
+            _ => Err(errors),
+        }
+    }
+}
+
+impl CompletionInput {
+    /// `{"completed": bool}` sets; `{}` and `null` toggle.
+    pub fn from_json(value: &Value) -> Result<CompletionInput, ValidationErrors> {
+        if value.is_null() {
+            return Ok(CompletionInput::Toggle);
+        }
+        let mut errors = ValidationErrors::new();
+        let Some(obj) = object(value, &mut errors) else {
+            return Err(errors);
+        };
+        check_keys(obj, &["completed"], &mut errors);
+        let input = match obj.get("completed") {
+            None => Some(CompletionInput::Toggle),
+            Some(v) => boolean("completed", v, &mut errors).map(CompletionInput::Set),
+        };
+        match input {
+            Some(input) if errors.is_empty() => Ok(input),
+            _ => Err(errors),
+        }
+    }
+
+    /// Like [`CompletionInput::from_json`], from the raw body; an empty or
+    /// blank body toggles.
+    pub fn from_body(body: &[u8]) -> Result<CompletionInput, ValidationErrors> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(CompletionInput::Toggle);
+        }
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|e| ValidationErrors::single("body", format!("is not valid JSON: {e}")))?;
+        CompletionInput::from_json(&value)
+    }
+}
+
+/// Rules that involve several fields; used for bodies and for merged tasks.
+pub(crate) fn consistency<'a>(
+    has_due: bool,
+    reminders: impl ExactSizeIterator<Item = &'a ReminderSpec>,
+    has_recurrence: bool,
+) -> ValidationErrors {
+    let mut errors = ValidationErrors::new();
+    let count = reminders.len();
+    let mut relative = false;
+    for spec in reminders {
+        relative |= spec.is_relative();
+    }
+    if count > MAX_REMINDERS {
+        errors.push(
+            "reminders",
+            format!("must be at most {MAX_REMINDERS} reminders (got {count})"),
+        );
+    }
+    if relative && !has_due {
+        errors.push(
+            "reminders",
+            "before_due reminders need a due_date; set one or use remind_at",
+        );
+    }
+    if has_recurrence && !has_due {
+        errors.push("recurrence", "needs a due_date to repeat from");
+    }
+    errors
+}
+
+fn object<'a>(value: &'a Value, errors: &mut ValidationErrors) -> Option<&'a Map<String, Value>> {
+    let obj = value.as_object();
+    if obj.is_none() {
+        errors.push("body", "must be a JSON object");
+    }
+    obj
+}
+
+fn check_keys(obj: &Map<String, Value>, allowed: &[&str], errors: &mut ValidationErrors) {
+    for key in obj.keys() {
+        if allowed.contains(&key.as_str()) {
+            continue;
+        }
+        if READ_ONLY.contains(&key.as_str()) {
+            errors.push(key.as_str(), "is set by the server and cannot be written");
+        } else {
+            errors.push(
+                key.as_str(),
+                format!("is not a known field; expected {}", allowed.join(", ")),
+            );
+        }
+    }
+}
+
+fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
+}
+
+/// Trimmed, 1-200 characters, one line.
+fn title(v: &Value, errors: &mut ValidationErrors) -> Option<String> {
+    let Some(s) = v.as_str() else {
+        let message = if v.is_null() {
+            "is required"
+        } else {
+            "must be a string"
+        };
+        errors.push("title", message);
+        return None;
+    };
+    let t = s.trim();
+    let n = t.chars().count();
+    if n == 0 {
+        errors.push("title", "must not be blank");
+    } else if n > MAX_TITLE_CHARS {
+        errors.push(
+            "title",
+            format!("must be at most {MAX_TITLE_CHARS} characters (got {n})"),
+        );
+    } else if has_control(t) {
+        errors.push(
+            "title",
+            "must be a single line without control characters",
+        );
+    } else {
+        return Some(t.to_owned());
+    }
+    None
+}
+
+fn description(v: &Value, errors: &mut ValidationErrors) -> Option<Option<String>> {
+    match v {
+        Value::Null => Some(None),
+        Value::String(s) if s.is_empty() => Some(None),
+        Value::String(s) => {
+            let n = s.chars().count();
+            if n > MAX_DESCRIPTION_CHARS {
+                errors.push(
+                    "description",
+                    format!("must be at most {MAX_DESCRIPTION_CHARS} characters (got {n})"),
+                );
+                None
+            } else {
+                Some(Some(s.clone()))
+            }
+        }
+        _ => {
+            errors.push("description", "must be a string or null");
+            None
+        }
+    }
+}
+
+fn boolean(field: &str, v: &Value, errors: &mut ValidationErrors) -> Option<bool> {
+    let b = v.as_bool();
+    if b.is_none() {
+        errors.push(field, "must be true or false");
+    }
+    b
+}
+
+fn priority(v: &Value, errors: &mut ValidationErrors) -> Option<Priority> {
+    match v {
+        Value::Null => Some(Priority::default()),
+        Value::String(s) => {
+            let p = Priority::parse(&s.trim().to_ascii_lowercase());
+            if p.is_none() {
+                errors.push("priority", PRIORITY_MESSAGE);
+            }
+            p
+        }
+        _ => {
+            errors.push("priority", PRIORITY_MESSAGE);
+            None
+        }
+    }
+}
+
+/// Trims and lowercases a tag; the error says why it is not one.
+pub(crate) fn normalize_tag(s: &str) -> Result<String, String> {
+    let t = s.trim().to_lowercase();
+    let n = t.chars().count();
+    if n == 0 || n > MAX_TAG_CHARS {
+        return Err(format!("must be 1-{MAX_TAG_CHARS} characters"));
+    }
+    if t.contains(',') || has_control(&t) {
+        return Err("must not contain commas or control characters".into());
+    }
+    Ok(t)
+}
+
+fn tags(v: &Value, errors: &mut ValidationErrors) -> Option<Vec<String>> {
+    let items = match v {
+        Value::Null => return Some(Vec::new()),
+        Value::Array(items) => items,
+        _ => {
+            errors.push("tags", "must be a list of strings");
+            return None;
+        }
+    };
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let field = format!("tags[{i}]");
+        match item.as_str().map(normalize_tag) {
+            None => {
+                errors.push(field, "must be a string");
+                ok = false;
+            }
+            Some(Err(message)) => {
+                errors.push(field, message);
+                ok = false;
+            }
+            Some(Ok(tag)) => {
+                if !out.contains(&tag) {
+                    out.push(tag);
+                }
+            }
+        }
+    }
+    if out.len() > MAX_TAGS {
+        errors.push(
+            "tags",
+            format!("must be at most {MAX_TAGS} distinct tags (got {})", out.len()),
+        );
+        ok = false;
+    }
+    ok.then_some(out)
+}
+
+fn category(v: &Value, errors: &mut ValidationErrors) -> Option<Option<String>> {
+    match v {
+        Value::Null => Some(None),
+        Value::String(s) => {
+            let t = s.trim();
+            let n = t.chars().count();
+            if n == 0 {
+                Some(None)
+            } else if n > MAX_CATEGORY_CHARS {
+                errors.push(
+                    "category",
+                    format!("must be at most {MAX_CATEGORY_CHARS} characters (got {n})"),
+                );
+                None
+            } else if has_control(t) {
+                errors.push("category", "must not contain control characters");
+                None
+            } else {
+                Some(Some(t.to_owned()))
+            }
+        }
+        _ => {
+            errors.push("category", "must be a string or null");
+            None
+        }
+    }
+}
+
+fn parent_task_id(v: &Value, errors: &mut ValidationErrors) -> Option<Option<TaskId>> {
+    if v.is_null() {
+        return Some(None);
+    }
+    let id = v.as_u64().filter(|id| *id > 0);
+    if id.is_none() {
+        errors.push("parent_task_id", "must be a positive integer or null");
+    }
+    id.map(Some)
+}
+
+fn due_date(v: &Value, errors: &mut ValidationErrors) -> Option<Option<Due>> {
+    match v {
+        Value::Null => Some(None),
+        Value::String(s) => match Due::parse(s.trim()) {
+            Ok(due) => Some(Some(due)),
+            Err(e) => {
+                errors.push("due_date", e.to_string());
+                None
+            }
+        },
+        _ => {
+            errors.push("due_date", DUE_MESSAGE);
+            None
+        }
+    }
+}
+
+fn timezone(v: &Value, errors: &mut ValidationErrors) -> Option<TimeZone> {
+    match v {
+        Value::Null => Some(TimeZone::default()),
+        Value::String(s) => match TimeZone::parse(s.trim()) {
+            Ok(tz) => Some(tz),
+            Err(e) => {
+                errors.push("timezone", e.to_string());
+                None
+            }
+        },
+        _ => {
+            errors.push(
+                "timezone",
+                "must be an IANA time zone name such as Europe/Berlin",
+            );
+            None
+        }
+    }
+}
+
+fn reminders(v: &Value, errors: &mut ValidationErrors) -> Option<Vec<ReminderSpec>> {
+    let items = match v {
+        Value::Null => return Some(Vec::new()),
+        Value::Array(items) => items,
+        _ => {
+            errors.push("reminders", "must be a list of reminders");
+            return None;
+        }
+    };
+    if items.len() > MAX_REMINDERS {
+        errors.push(
+            "reminders",
+            format!(
+                "must be at most {MAX_REMINDERS} reminders (got {})",
+                items.len()
+            ),
+        );
+        return None;
+    }
+    let mut out = Vec::with_capacity(items.len());
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let prefix = format!("reminders[{i}]");
+        let Some(obj) = item.as_object() else {
+            errors.push(
+                prefix,
+                "must be an object with remind_at or before_due",
+            );
+            ok = false;
+            continue;
+        };
+        for key in obj.keys() {
+            if !matches!(key.as_str(), "id" | "remind_at" | "before_due") {
+                errors.push(
+                    format!("{prefix}.{key}"),
+                    "is not a known field; expected remind_at or before_due",
+                );
+                ok = false;
+            }
+        }
+        match reminder_fields(obj, &prefix, errors) {
+            Some(spec) => out.push(spec),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
+}
+
+/// Exactly one of `remind_at` / `before_due` of `obj`. Fields are named
+/// `{prefix}.remind_at`, or bare when `prefix` is empty.
+fn reminder_fields(
+    obj: &Map<String, Value>,
+    prefix: &str,
+    errors: &mut ValidationErrors,
+) -> Option<ReminderSpec> {
+    let name = |field: &str| {
+        if prefix.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{prefix}.{field}")
+        }
+    };
+    let whole = if prefix.is_empty() { "reminder" } else { prefix };
+    match (obj.get("remind_at"), obj.get("before_due")) {
+        (Some(_), Some(_)) => {
+            errors.push(whole, "give either remind_at or before_due, not both");
+            None
+        }
+        (None, None) => {
+            errors.push(whole, "needs remind_at or before_due");
+            None
+        }
+        (Some(at), None) => {
+            let parsed: Option<DateTime<FixedOffset>> = at
+                .as_str()
+                .and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok());
+            if parsed.is_none() {
+                errors.push(name("remind_at"), REMIND_AT_MESSAGE);
+            }
+            parsed.map(ReminderSpec::RemindAt)
+        }
+        (None, Some(before)) => match before.as_str().map(IsoDuration::parse) {
+            Some(Ok(d)) => Some(ReminderSpec::BeforeDue(d)),
+            Some(Err(e)) => {
+                errors.push(name("before_due"), e.to_string());
+                None
+            }
+            None => {
+                errors.push(
+                    name("before_due"),
+                    "must be an ISO 8601 duration such as PT15M",
+                );
+                None
+            }
+        },
+    }
+}
+
+fn recurrence(v: &Value, errors: &mut ValidationErrors) -> Option<Option<Recurrence>> {
+    if v.is_null() {
+        return Some(None);
+    }
+    match Recurrence::parse(v) {
+        Ok(r) => Some(Some(r)),
+        Err(e) => {
+            errors.push("recurrence", e.to_string());
+            None
+        }
+    }
+}
+
+fn version(v: &Value, errors: &mut ValidationErrors) -> Option<Option<u64>> {
+    if v.is_null() {
+        return Some(None);
+    }
+    let n = v.as_u64().filter(|n| *n > 0);
+    if n.is_none() {
+        errors.push("version", "must be a positive integer");
+    }
+    n.map(Some)
+}

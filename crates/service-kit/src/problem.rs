@@ -1,0 +1,119 @@
+use http::StatusCode;
+use serde::Serialize;
+
+/// An RFC 9457 problem: every error a service returns, in one shape.
+/// 4xx problems carry a detail a person can act on; 5xx problems carry a
+/// generic detail and the cause is logged once, where it is created.
+#[derive(Clone, Debug, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    kind: String,
+    title: String,
+    status: u16,
+    detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError>,
+}
+
+/// One invalid field of a request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field, e.g. `title` or `reminders[1].before_due`.
+    pub field: String,
+    /// What is wrong and what is accepted.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem with `status` and a human `detail`.
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        let title = status.canonical_reason().unwrap_or("Error").to_owned();
+        let slug = title.to_lowercase().replace(' ', "-");
+        Self {
+            kind: format!("https://todo.example/problems/{slug}"),
+            title,
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// 400: the request cannot be read (malformed JSON, bad query syntax).
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, detail)
+    }
+
+    /// 401: no valid credentials.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, detail)
+    }
+
+    /// 403: valid credentials for someone else.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, detail)
+    }
+
+    /// 404.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, detail)
+    }
+
+    /// 422 with the list of invalid fields.
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self {
+            errors,
+            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+        }
+    }
+
+    /// 503: a dependency (sidecar, store, broker) is unavailable; try again.
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        crate::log::error("dependency unavailable", &[("cause", &cause)]);
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "a backing service is unavailable; nothing was changed, try again shortly",
+        )
+    }
+
+    /// 500 for a bug; the cause is logged, not shown.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        crate::log::error("internal error", &[("cause", &cause)]);
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "an internal error occurred; it has been logged",
+        )
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The response, `application/problem+json`.
+    pub fn into_response(self) -> crate::Response {
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut response = http::Response::new(body);
+        *response.status_mut() =
+            StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+impl From<dapr_http::DaprError> for Problem {
+    fn from(error: dapr_http::DaprError) -> Self {
+        if error.is_transient() {
+            Problem::unavailable(error)
+        } else {
+            Problem::internal(error)
+        }
+    }
+}

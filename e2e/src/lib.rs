@@ -1,0 +1,171 @@
+//! A handle on the running stack for end-to-end tests: the public HTTP API,
+//! the WebSocket endpoint, tokens signed with the stack's own secret.
+//!
+//! The tests run against real daprd sidecars, the real scheduler and a real
+//! Kafka broker started by `scripts/stack test`; nothing here fakes a part.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::Message;
+
+/// The stack under test, located through the environment `scripts/stack test` sets.
+#[derive(Clone)]
+pub struct Stack {
+    /// `http://127.0.0.1:8080`
+    pub api: String,
+    /// `ws://127.0.0.1:8081`
+    pub realtime: String,
+    secret: Vec<u8>,
+    http: reqwest::Client,
+}
+
+/// An open WebSocket of one user.
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+impl Stack {
+    /// Connects to the stack described by `TODO_API_URL`, `REALTIME_URL` and `STACK_DIR`.
+    pub fn from_env() -> Result<Self> {
+        let stack_dir = std::env::var("STACK_DIR").unwrap_or_else(|_| ".stack".into());
+        let secrets_path = format!("{stack_dir}/secrets.json");
+        let secrets: Value = serde_json::from_slice(
+            &std::fs::read(&secrets_path)
+                .with_context(|| format!("reading {secrets_path}: is the stack running? (scripts/stack start)"))?,
+        )?;
+        let secret = secrets["jwt-secret"]
+            .as_str()
+            .context("secrets.json has no jwt-secret")?
+            .as_bytes()
+            .to_vec();
+        Ok(Self {
+            api: std::env::var("TODO_API_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into()),
+            realtime: std::env::var("REALTIME_URL").unwrap_or_else(|_| "ws://127.0.0.1:8081".into()),
+            secret,
+            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?,
+        })
+    }
+
+    /// A user id no other test uses.
+    pub fn new_user(&self, prefix: &str) -> String {
+        format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+    }
+
+    /// A token for `user` valid for `ttl_secs` (negative: already expired).
+    pub fn token_with_ttl(&self, user: &str, ttl_secs: i64) -> String {
+        let now = chrono::Utc::now().timestamp();
+        todo_auth::sign(
+            &todo_auth::Claims {
+                sub: user.to_owned(),
+                iat: now,
+                exp: now + ttl_secs,
+            },
+            &self.secret,
+        )
+    }
+
+    /// A token for `user`, valid for an hour.
+    pub fn token(&self, user: &str) -> String {
+        self.token_with_ttl(user, 3600)
+    }
+
+    /// A request to the public API as `user` (path relative to `/api/{user}`).
+    pub fn request(&self, method: reqwest::Method, user: &str, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}/api/{user}{path}", self.api))
+            .bearer_auth(self.token(user))
+    }
+
+    /// A raw request to any URL, without credentials.
+    pub fn raw(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        self.http.request(method, url)
+    }
+
+    /// Creates a task for `user` and returns it; fails unless 201.
+    pub async fn create_task(&self, user: &str, body: Value) -> Result<Value> {
+        let response = self
+            .request(reqwest::Method::POST, user, "/tasks")
+            .json(&body)
+            .send()
+            .await?;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        if status != reqwest::StatusCode::CREATED {
+            bail!("creating a task answered {status}: {body}");
+        }
+        Ok(body)
+    }
+
+    /// `GET` a path of `user`'s API as JSON, asserting 200.
+    pub async fn get_json(&self, user: &str, path: &str) -> Result<Value> {
+        let response = self.request(reqwest::Method::GET, user, path).send().await?;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        if status != reqwest::StatusCode::OK {
+            bail!("GET {path} answered {status}: {body}");
+        }
+        Ok(body)
+    }
+
+    /// Polls `probe` until it returns `Some`, for at most `timeout`.
+    pub async fn eventually<T, F, Fut>(&self, what: &str, timeout: Duration, mut probe: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>>>,
+    {
+        let started = Instant::now();
+        loop {
+            if let Some(found) = probe().await? {
+                return Ok(found);
+            }
+            if started.elapsed() > timeout {
+                bail!("{what}: not seen within {timeout:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Opens a WebSocket for `user` (query: e.g. `since=3`).
+    pub async fn connect(&self, user: &str, query: &str) -> Result<Socket> {
+        let sep = if query.is_empty() { "" } else { "&" };
+        let url = format!(
+            "{}/ws?access_token={}{sep}{query}",
+            self.realtime,
+            self.token(user)
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(url).await?;
+        Ok(socket)
+    }
+}
+
+/// Waits for the next JSON text frame, for at most `timeout`.
+pub async fn next_json(socket: &mut Socket, timeout: Duration) -> Result<Value> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let message = tokio::time::timeout(left, socket.next())
+            .await
+            .context("no WebSocket message in time")?
+            .context("the WebSocket closed")??;
+        match message {
+            Message::Text(text) => return Ok(serde_json::from_str(&text)?),
+            Message::Ping(payload) => socket.send(Message::Pong(payload)).await?,
+            Message::Close(frame) => bail!("the WebSocket closed: {frame:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// Waits for a frame about task `task_id` of type `kind`, skipping others.
+pub async fn next_about(socket: &mut Socket, kind: &str, task_id: u64, timeout: Duration) -> Result<Value> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let frame = next_json(socket, left).await?;
+        if frame["type"] == kind && frame["task"]["id"] == task_id {
+            return Ok(frame);
+        }
+    }
+}
