@@ -43,26 +43,58 @@ mod tests {
     const SECRET: &[u8] = b"s3cret";
 
     fn token(sub: &str, exp: i64) -> String {
-        todo_auth::sign(&Claims { sub: sub.into(), exp, iat: 0 }, SECRET)
+        todo_auth::sign(
+            &Claims {
+                sub: sub.into(),
+                exp,
+                iat: 0,
+            },
+            SECRET,
+        )
     }
 
     #[test]
     fn header_or_query() {
         let mut headers = HeaderMap::new();
         let t = token("alice", 100);
-        assert_eq!(authenticate(&headers, Some(&t), SECRET, 50).unwrap().sub, "alice");
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {}", token("bob", 100))).unwrap());
-        assert_eq!(authenticate(&headers, Some(&t), SECRET, 50).unwrap().sub, "bob");
+        assert_eq!(
+            authenticate(&headers, Some(&t), SECRET, 50).unwrap().sub,
+            "alice"
+        );
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {}", token("bob", 100))).unwrap(),
+        );
+        assert_eq!(
+            authenticate(&headers, Some(&t), SECRET, 50).unwrap().sub,
+            "bob"
+        );
     }
 
     #[test]
     fn refusals_explain_themselves() {
         let mut headers = HeaderMap::new();
-        assert!(authenticate(&headers, None, SECRET, 50).unwrap_err().contains("a token is required"));
+        assert!(
+            authenticate(&headers, None, SECRET, 50)
+                .unwrap_err()
+                .contains("a token is required")
+        );
         assert!(authenticate(&headers, Some(""), SECRET, 50).is_err());
-        assert!(authenticate(&headers, Some(&token("a", 50)), SECRET, 50).unwrap_err().contains("expired"));
-        assert!(authenticate(&headers, Some("x.y.z"), SECRET, 50).unwrap_err().contains("malformed"));
+        assert!(
+            authenticate(&headers, Some(&token("a", 50)), SECRET, 50)
+                .unwrap_err()
+                .contains("expired")
+        );
+        assert!(
+            authenticate(&headers, Some("x.y.z"), SECRET, 50)
+                .unwrap_err()
+                .contains("malformed")
+        );
         headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
-        assert!(authenticate(&headers, Some(&token("a", 100)), SECRET, 50).unwrap_err().contains("Bearer"));
+        assert!(
+            authenticate(&headers, Some(&token("a", 100)), SECRET, 50)
+                .unwrap_err()
+                .contains("Bearer")
+        );
     }
 }

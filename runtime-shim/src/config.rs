@@ -116,7 +116,8 @@ impl Config {
             config.buffer_per_user = parse("REALTIME_BUFFER", &v, "a number of messages")?;
         }
         if let Some(v) = get("REALTIME_BUFFER_USERS") {
-            config.buffered_users = positive("REALTIME_BUFFER_USERS", &v, "a number of users >= 1")?;
+            config.buffered_users =
+                positive("REALTIME_BUFFER_USERS", &v, "a number of users >= 1")?;
         }
         if let Some(v) = get("REALTIME_QUEUE") {
             config.queue = positive("REALTIME_QUEUE", &v, "a number of frames >= 1")?;
@@ -137,7 +138,11 @@ impl Config {
     }
 }
 
-fn parse<T: FromStr>(name: &'static str, value: &str, expected: &'static str) -> Result<T, ConfigError> {
+fn parse<T: FromStr>(
+    name: &'static str,
+    value: &str,
+    expected: &'static str,
+) -> Result<T, ConfigError> {
     value.trim().parse().map_err(|_| ConfigError {
         name,
         value: value.to_owned(),
@@ -212,7 +217,10 @@ mod tests {
         assert_eq!(c.ping_interval, Duration::from_secs(5));
         assert_eq!(c.write_timeout, Duration::from_secs(2));
         assert_eq!(c.socket_send_buffer, Some(65536));
-        assert_eq!(c.jwt_secret, None, "the secret never comes from the environment");
+        assert_eq!(
+            c.jwt_secret, None,
+            "the secret never comes from the environment"
+        );
     }
 
     #[test]

@@ -274,7 +274,10 @@ pub async fn load_secret(config: Arc<crate::config::Config>, slot: Arc<OnceLock<
     let dapr = DaprClient::with_base(config.dapr_url.clone(), transport);
     let mut delay = Duration::from_millis(100);
     for attempt in 1u32.. {
-        match dapr.get_secret(&config.secret_store, &config.secret_key).await {
+        match dapr
+            .get_secret(&config.secret_store, &config.secret_key)
+            .await
+        {
             Ok(secret) if !secret.is_empty() => {
                 let _ = slot.set(secret.into_bytes());
                 tracing::info!(
@@ -382,7 +385,10 @@ mod tests {
     fn data_as_a_json_string_is_accepted() {
         let data = r#"{"type":"task.deleted","user_id":"a","seq":1,"task":{"id":1}}"#;
         let update = parse_delivery(&event(Value::String(data.into()))).unwrap();
-        assert_eq!(update.text, r#"{"type":"task.deleted","seq":1,"task":{"id":1}}"#);
+        assert_eq!(
+            update.text,
+            r#"{"type":"task.deleted","seq":1,"task":{"id":1}}"#
+        );
         assert_eq!(update.occurred_at, None);
     }
 
@@ -390,21 +396,44 @@ mod tests {
     fn invalid_payloads_are_refused_with_a_reason() {
         let cases = [
             (serde_json::json!(null), "data is not"),
-            (serde_json::json!({"type": "task.created", "user_id": "a", "task": {}}), "needs a seq"),
-            (serde_json::json!({"type": "task.created", "user_id": "a", "seq": 1}), "needs a task"),
-            (serde_json::json!({"type": "task.created", "user_id": "", "seq": 1, "task": {}}), "user_id is empty"),
-            (serde_json::json!({"type": "task.exploded", "user_id": "a", "seq": 1, "task": {}}), "unknown type 'task.exploded'"),
-            (serde_json::json!({"type": "notification", "user_id": "a"}), "needs a notification"),
-            (serde_json::json!({"type": "task.created", "user_id": "a", "seq": -1, "task": {}}), "data is not"),
+            (
+                serde_json::json!({"type": "task.created", "user_id": "a", "task": {}}),
+                "needs a seq",
+            ),
+            (
+                serde_json::json!({"type": "task.created", "user_id": "a", "seq": 1}),
+                "needs a task",
+            ),
+            (
+                serde_json::json!({"type": "task.created", "user_id": "", "seq": 1, "task": {}}),
+                "user_id is empty",
+            ),
+            (
+                serde_json::json!({"type": "task.exploded", "user_id": "a", "seq": 1, "task": {}}),
+                "unknown type 'task.exploded'",
+            ),
+            (
+                serde_json::json!({"type": "notification", "user_id": "a"}),
+                "needs a notification",
+            ),
+            (
+                serde_json::json!({"type": "task.created", "user_id": "a", "seq": -1, "task": {}}),
+                "data is not",
+            ),
         ];
         for (data, expected) in cases {
             let invalid = parse_delivery(&event(data.clone())).unwrap_err();
-            assert!(invalid.reason.contains(expected), "{data}: {}", invalid.reason);
+            assert!(
+                invalid.reason.contains(expected),
+                "{data}: {}",
+                invalid.reason
+            );
             assert_eq!(invalid.cloudevent_id.as_deref(), Some("ce-1"));
         }
         let invalid = parse_delivery(b"not json").unwrap_err();
         assert!(invalid.reason.starts_with("the body is not a CloudEvent"));
-        let invalid = parse_delivery(&event(serde_json::json!({"type": "x", "user_id": "carol"}))).unwrap_err();
+        let invalid = parse_delivery(&event(serde_json::json!({"type": "x", "user_id": "carol"})))
+            .unwrap_err();
         assert_eq!(invalid.user_id.as_deref(), Some("carol"));
     }
 }

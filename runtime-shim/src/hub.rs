@@ -18,7 +18,7 @@
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Instant, SystemTime};
 
@@ -46,7 +46,11 @@ pub struct Frame {
 
 impl Frame {
     /// A frame received now.
-    pub fn new(seq: Option<u64>, text: impl Into<Utf8Bytes>, occurred_at: Option<SystemTime>) -> Self {
+    pub fn new(
+        seq: Option<u64>,
+        text: impl Into<Utf8Bytes>,
+        occurred_at: Option<SystemTime>,
+    ) -> Self {
         Self {
             seq,
             text: text.into(),
@@ -68,8 +72,8 @@ pub enum Kick {
 pub struct HubConfig {
     /// Messages kept per user for resuming.
     pub buffer_per_user: usize,
-    /// Users whose messages are kept (approximately: the bound is split
-    /// evenly across shards).
+    /// Users whose messages are kept, least recently used (within the
+    /// shard of the user being added) evicted first.
     pub buffered_users: usize,
     /// Frames queued per connection.
     pub queue: usize,
@@ -141,7 +145,9 @@ impl Drop for Registration {
 pub struct Hub {
     shards: Box<[Mutex<Shard>]>,
     hasher: RandomState,
-    users_per_shard: usize,
+    /// Users with a buffer, all shards together, and the bound on them.
+    buffered: AtomicUsize,
+    buffered_users: usize,
     buffer_per_user: usize,
     queue: usize,
     next_conn: AtomicU64,
@@ -246,35 +252,28 @@ fn lock(shard: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
     shard.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Marks `user` as just used in the LRU order (it has a buffer).
-fn touch(shard: &mut Shard, user: &str) {
+/// Marks `user` as just used in the LRU order if it has a buffer; true
+/// when it was not in that order before.
+fn touch(shard: &mut Shard, user: &str) -> bool {
     let key = shard.tick();
     let Some(state) = shard.users.get_mut(user) else {
-        return;
+        return false;
     };
     if state.buffer.is_empty() {
-        return;
+        return false;
     }
-    let name = match state.lru_key.replace(key).and_then(|old| shard.lru.remove(&old)) {
-        Some(name) => name,
-        None => user.to_owned(),
-    };
-    shard.lru.insert(key, name);
-}
-
-/// Evicts least recently used buffers until at most `limit` remain.
-fn enforce_bound(shard: &mut Shard, limit: usize) {
-    while shard.lru.len() > limit {
-        let Some((_, user)) = shard.lru.pop_first() else {
-            return;
-        };
-        let Some(state) = shard.users.get_mut(&user) else {
-            continue;
-        };
-        state.forget_buffer();
-        if state.conns.is_empty() {
-            shard.users.remove(&user);
-            shard.forgot_users = true;
+    match state
+        .lru_key
+        .replace(key)
+        .and_then(|old| shard.lru.remove(&old))
+    {
+        Some(name) => {
+            shard.lru.insert(key, name);
+            false
+        }
+        None => {
+            shard.lru.insert(key, user.to_owned());
+            true
         }
     }
 }
@@ -286,11 +285,32 @@ impl Hub {
         Self {
             shards: (0..shards).map(|_| Mutex::default()).collect(),
             hasher: RandomState::new(),
-            users_per_shard: config.buffered_users.div_ceil(shards).max(1),
+            buffered: AtomicUsize::new(0),
+            buffered_users: config.buffered_users.max(1),
             buffer_per_user: config.buffer_per_user,
             queue: config.queue.max(1),
             next_conn: AtomicU64::new(1),
             metrics,
+        }
+    }
+
+    /// Evicts this shard's least recently used buffers while more users
+    /// than the bound have one. The shard's newest user (the caller's) is
+    /// kept, so the bound may be overshot by at most one user per shard.
+    fn enforce_bound(&self, shard: &mut Shard) {
+        while self.buffered.load(Ordering::Relaxed) > self.buffered_users && shard.lru.len() > 1 {
+            let Some((_, user)) = shard.lru.pop_first() else {
+                return;
+            };
+            self.buffered.fetch_sub(1, Ordering::Relaxed);
+            let Some(state) = shard.users.get_mut(&user) else {
+                continue;
+            };
+            state.forget_buffer();
+            if state.conns.is_empty() {
+                shard.users.remove(&user);
+                shard.forgot_users = true;
+            }
         }
     }
 
@@ -313,34 +333,41 @@ impl Hub {
                 Metrics::inc(&self.metrics.messages_duplicate);
                 return Published::Duplicate;
             }
-            if state.buffer.is_empty() {
-                // A zero-sized buffer keeps nothing; only `latest` is known.
-                state.lru_key = None;
-            } else {
-                touch(shard, user);
-                enforce_bound(shard, self.users_per_shard);
+            if touch(shard, user) {
+                self.buffered.fetch_add(1, Ordering::Relaxed);
+                self.enforce_bound(shard);
             }
         }
         let Some(state) = shard.users.get_mut(user) else {
-            return Published::Delivered { sockets: 0, slow: 0 };
+            return Published::Delivered {
+                sockets: 0,
+                slow: 0,
+            };
         };
         let (mut sockets, mut slow) = (0, 0);
-        state.conns.retain_mut(|conn| match conn.tx.try_send(frame.clone()) {
-            Ok(()) => {
-                sockets += 1;
-                true
-            }
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                slow += 1;
-                if let Some(kick) = conn.kick.take() {
-                    // The session may be gone already; nothing to tell then.
-                    let _ = kick.send(Kick::Slow);
+        state
+            .conns
+            .retain_mut(|conn| match conn.tx.try_send(frame.clone()) {
+                Ok(()) => {
+                    sockets += 1;
+                    true
                 }
-                false
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    slow += 1;
+                    if let Some(kick) = conn.kick.take() {
+                        // The session may be gone already; nothing to tell then.
+                        let _ = kick.send(Kick::Slow);
+                    }
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            });
+        if state.conns.is_empty() && state.buffer.is_empty() {
+            // Nothing to keep (a notification nobody listens to, or a
+            // zero-sized buffer): keeping `latest` alone would grow unbounded.
+            if state.latest.is_some() {
+                shard.forgot_users = true;
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => false,
-        });
-        if state.conns.is_empty() && state.buffer.is_empty() && state.latest.is_none() {
             shard.users.remove(user);
         }
         Published::Delivered { sockets, slow }
@@ -368,7 +395,8 @@ impl Hub {
                 Some(since) => state.resume(since, maybe_forgotten),
                 None => (false, Vec::new()),
             };
-            touch(shard, user);
+            // Only a user that has a buffer already can be in the LRU order.
+            let _ = touch(shard, user);
             resumed
         };
         if resync {
@@ -422,5 +450,323 @@ impl Hub {
             .users
             .get(user)
             .map_or(0, |state| state.conns.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hub(buffer_per_user: usize, buffered_users: usize, queue: usize) -> Arc<Hub> {
+        Arc::new(Hub::new(
+            HubConfig {
+                buffer_per_user,
+                buffered_users,
+                queue,
+                shards: 1,
+            },
+            Arc::default(),
+        ))
+    }
+
+    fn task(seq: u64) -> Frame {
+        Frame::new(
+            Some(seq),
+            format!(r#"{{"type":"task.updated","seq":{seq}}}"#),
+            None,
+        )
+    }
+
+    fn note(text: &str) -> Frame {
+        Frame::new(None, text.to_owned(), None)
+    }
+
+    fn seqs(frames: &[Frame]) -> Vec<u64> {
+        frames.iter().filter_map(|f| f.seq).collect()
+    }
+
+    fn drain(sub: &mut Subscription) -> Vec<Frame> {
+        let mut out = Vec::new();
+        while let Ok(frame) = sub.frames.try_recv() {
+            out.push(frame);
+        }
+        out
+    }
+
+    #[test]
+    fn fans_out_to_that_users_connections_only() {
+        let hub = hub(16, 16, 16);
+        let mut a1 = hub.subscribe("alice", None);
+        let mut a2 = hub.subscribe("alice", None);
+        let mut b = hub.subscribe("bob", None);
+        assert_eq!(
+            hub.publish("alice", task(1)),
+            Published::Delivered {
+                sockets: 2,
+                slow: 0
+            }
+        );
+        assert_eq!(seqs(&drain(&mut a1)), [1]);
+        assert_eq!(seqs(&drain(&mut a2)), [1]);
+        assert!(drain(&mut b).is_empty());
+        hub.publish("bob", note("n"));
+        assert_eq!(drain(&mut b)[0].text.as_str(), "n");
+        assert!(drain(&mut a1).is_empty());
+        assert_ne!(a1.conn_id, a2.conn_id);
+    }
+
+    #[test]
+    fn dropping_a_subscription_unregisters_it() {
+        let hub = hub(16, 16, 16);
+        let a1 = hub.subscribe("alice", None);
+        let _a2 = hub.subscribe("alice", None);
+        assert_eq!(hub.connections_of("alice"), 2);
+        drop(a1);
+        assert_eq!(hub.connections_of("alice"), 1);
+        assert_eq!(
+            hub.publish("alice", task(1)),
+            Published::Delivered {
+                sockets: 1,
+                slow: 0
+            }
+        );
+    }
+
+    #[test]
+    fn resume_replays_what_was_missed_in_seq_order() {
+        let hub = hub(16, 16, 16);
+        // Out of order, as Kafka redeliveries can make it.
+        for seq in [1, 2, 5, 3, 4] {
+            hub.publish("alice", task(seq));
+        }
+        let sub = hub.subscribe("alice", Some(2));
+        assert!(!sub.resync);
+        assert_eq!(seqs(&sub.replay), [3, 4, 5]);
+
+        let sub = hub.subscribe("alice", Some(0));
+        assert!(!sub.resync);
+        assert_eq!(seqs(&sub.replay), [1, 2, 3, 4, 5]);
+
+        // Up to date, or ahead of what this replica saw: nothing to send.
+        for since in [5, 9] {
+            let sub = hub.subscribe("alice", Some(since));
+            assert!(!sub.resync);
+            assert!(sub.replay.is_empty());
+        }
+        // Without since: live only.
+        let sub = hub.subscribe("alice", None);
+        assert!(!sub.resync && sub.replay.is_empty());
+    }
+
+    #[test]
+    fn replay_then_live_has_no_gap_or_duplicate() {
+        let hub = hub(16, 16, 16);
+        hub.publish("alice", task(1));
+        hub.publish("alice", task(2));
+        let mut sub = hub.subscribe("alice", Some(0));
+        hub.publish("alice", task(3));
+        hub.publish("alice", task(2)); // redelivered
+        let live = drain(&mut sub);
+        assert_eq!(seqs(&sub.replay), [1, 2]);
+        assert_eq!(seqs(&live), [3]);
+        assert!(live.iter().all(|f| sub.is_new(f)));
+        assert!(
+            !sub.is_new(&task(2)),
+            "replayed seqs are filtered if they ever come live"
+        );
+    }
+
+    #[test]
+    fn resume_and_fan_out_race_without_gaps() {
+        const N: u64 = 2000;
+        let hub = hub(N as usize, 16, N as usize);
+        let publisher = {
+            let hub = Arc::clone(&hub);
+            std::thread::spawn(move || {
+                for seq in 1..=N {
+                    hub.publish("alice", task(seq));
+                }
+            })
+        };
+        let mut subs = Vec::new();
+        for _ in 0..50 {
+            subs.push(hub.subscribe("alice", Some(0)));
+            std::thread::yield_now();
+        }
+        publisher.join().unwrap();
+        for mut sub in subs {
+            assert!(!sub.resync);
+            let mut got = seqs(&sub.replay);
+            got.extend(seqs(
+                &drain(&mut sub)
+                    .into_iter()
+                    .filter(|f| sub.is_new(f))
+                    .collect::<Vec<_>>(),
+            ));
+            assert_eq!(got, (1..=N).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn gap_older_than_the_buffer_asks_for_resync() {
+        let hub = hub(4, 16, 16);
+        for seq in 1..=10 {
+            hub.publish("alice", task(seq));
+        }
+        // Buffer holds 7..=10.
+        let sub = hub.subscribe("alice", Some(6));
+        assert!(!sub.resync);
+        assert_eq!(seqs(&sub.replay), [7, 8, 9, 10]);
+        let sub = hub.subscribe("alice", Some(5));
+        assert!(sub.resync);
+        assert!(sub.replay.is_empty());
+    }
+
+    #[test]
+    fn messages_this_replica_never_saw_ask_for_resync() {
+        let hub = hub(16, 16, 16);
+        // The replica started after seq 40 was published.
+        hub.publish("alice", task(41));
+        hub.publish("alice", task(42));
+        assert!(hub.subscribe("alice", Some(39)).resync);
+        let sub = hub.subscribe("alice", Some(40));
+        assert!(!sub.resync);
+        assert_eq!(seqs(&sub.replay), [41, 42]);
+        // A user never heard of: no evidence of a gap.
+        let sub = hub.subscribe("nobody", Some(7));
+        assert!(!sub.resync && sub.replay.is_empty());
+    }
+
+    #[test]
+    fn duplicates_are_dropped_and_not_fanned_out() {
+        let hub = hub(3, 16, 16);
+        let mut sub = hub.subscribe("alice", None);
+        for seq in [1, 2, 3, 4] {
+            hub.publish("alice", task(seq));
+        }
+        drain(&mut sub);
+        assert_eq!(hub.publish("alice", task(3)), Published::Duplicate);
+        // Older than the buffer: already evicted, so already seen.
+        assert_eq!(hub.publish("alice", task(1)), Published::Duplicate);
+        assert!(drain(&mut sub).is_empty());
+        assert_eq!(hub.buffer_stats().messages, 3);
+        assert_eq!(hub.metrics.messages_duplicate.load(Ordering::Relaxed), 2);
+    }
+
+    #[test]
+    fn notifications_are_live_only() {
+        let hub = hub(16, 16, 16);
+        hub.publish("alice", note("before anyone listens"));
+        assert_eq!(hub.buffer_stats(), BufferStats::default());
+        let mut sub = hub.subscribe("alice", Some(0));
+        assert!(sub.replay.is_empty() && !sub.resync);
+        hub.publish("alice", note("live"));
+        hub.publish("alice", note("live")); // no seq: nothing to dedupe on
+        assert_eq!(drain(&mut sub).len(), 2);
+        assert_eq!(hub.buffer_stats().messages, 0);
+    }
+
+    #[test]
+    fn slow_consumer_is_evicted_and_others_keep_receiving() {
+        let hub = hub(16, 16, 2);
+        let mut slow = hub.subscribe("alice", None);
+        let mut fast = hub.subscribe("alice", None);
+        for seq in 1..=2 {
+            hub.publish("alice", task(seq));
+            drain(&mut fast);
+        }
+        assert_eq!(
+            hub.publish("alice", task(3)),
+            Published::Delivered {
+                sockets: 1,
+                slow: 1
+            }
+        );
+        assert_eq!(slow.kicked.try_recv(), Ok(Kick::Slow));
+        assert_eq!(hub.connections_of("alice"), 1);
+        assert_eq!(seqs(&drain(&mut fast)), [3]);
+        for seq in 4..=10 {
+            hub.publish("alice", task(seq));
+            assert_eq!(seqs(&drain(&mut fast)), [seq]);
+        }
+        // The slow one got what fit in its queue, then nothing.
+        assert_eq!(seqs(&drain(&mut slow)), [1, 2]);
+        // A reconnect resumes where it left off.
+        let sub = hub.subscribe("alice", Some(2));
+        assert_eq!(seqs(&sub.replay), (3..=10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn memory_is_bounded() {
+        let hub = hub(8, 3, 4);
+        for user in 0..100 {
+            for seq in 1..=50 {
+                hub.publish(&format!("user-{user}"), task(seq));
+            }
+        }
+        let stats = hub.buffer_stats();
+        assert_eq!(stats.users, 3);
+        assert_eq!(stats.messages, 3 * 8);
+        // Users without sockets or buffers are forgotten entirely.
+        assert_eq!(lock(&hub.shards[0]).users.len(), 3);
+        // The most recent users keep their buffers.
+        let sub = hub.subscribe("user-99", Some(45));
+        assert_eq!(seqs(&sub.replay), [46, 47, 48, 49, 50]);
+        // An evicted user cannot be resumed: resync, never a silent gap.
+        assert!(hub.subscribe("user-0", Some(45)).resync);
+    }
+
+    #[test]
+    fn evicting_a_connected_users_buffer_keeps_its_sockets() {
+        let hub = hub(8, 1, 64);
+        let mut alice = hub.subscribe("alice", None);
+        hub.publish("alice", task(1));
+        hub.publish("bob", task(1)); // evicts alice's buffer
+        assert_eq!(hub.buffer_stats().users, 1);
+        hub.publish("alice", task(2));
+        assert_eq!(seqs(&drain(&mut alice)), [1, 2]);
+        // Seq 1 was evicted: resuming from 0 must resync.
+        assert!(hub.subscribe("alice", Some(0)).resync);
+        let sub = hub.subscribe("alice", Some(1));
+        assert_eq!(seqs(&sub.replay), [2]);
+    }
+
+    #[test]
+    fn zero_sized_buffer_always_resyncs() {
+        let hub = hub(0, 16, 16);
+        let mut live = hub.subscribe("alice", None);
+        hub.publish("alice", task(1));
+        assert_eq!(seqs(&drain(&mut live)), [1]);
+        assert_eq!(hub.publish("alice", task(1)), Published::Duplicate);
+        assert!(hub.subscribe("alice", Some(0)).resync);
+        assert!(!hub.subscribe("alice", Some(1)).resync);
+    }
+
+    #[test]
+    fn bound_holds_across_shards_without_evicting_below_it() {
+        let hub = Arc::new(Hub::new(
+            HubConfig {
+                buffer_per_user: 4,
+                buffered_users: 100,
+                queue: 4,
+                shards: 16,
+            },
+            Arc::default(),
+        ));
+        for user in 0..100 {
+            hub.publish(&format!("user-{user}"), task(1));
+        }
+        assert_eq!(
+            hub.buffer_stats().users,
+            100,
+            "nothing evicted below the bound"
+        );
+        for user in 100..1000 {
+            hub.publish(&format!("user-{user}"), task(1));
+            assert!(hub.buffer_stats().users <= 100 + 16);
+        }
+        assert!(hub.buffer_stats().users >= 100);
+        // The latest users are kept.
+        assert!(!hub.subscribe("user-999", Some(0)).resync);
     }
 }

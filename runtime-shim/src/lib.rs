@@ -127,7 +127,10 @@ impl Server {
 
     /// Serves until `shutdown` resolves, then stops accepting, closes every
     /// socket with 1001 and returns within `shutdown_grace` (plus a second).
-    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let config = self.config;
         let metrics = Arc::new(Metrics::default());
         let hub = Arc::new(Hub::new(
@@ -216,7 +219,10 @@ impl Server {
 }
 
 /// Binds and serves until `shutdown` resolves; see [`Server::serve`].
-pub async fn run(config: Config, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn run(
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     Server::bind(config).await?.serve(shutdown).await
 }
 
@@ -279,7 +285,10 @@ async fn healthz(axum::extract::State(app): axum::extract::State<AppState>) -> R
 
 async fn metrics_text(axum::extract::State(app): axum::extract::State<AppState>) -> Response {
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         app.metrics.render(app.hub.buffer_stats()),
     )
         .into_response()

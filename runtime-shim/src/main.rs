@@ -11,7 +11,9 @@ async fn main() -> ExitCode {
         .flatten_event(true)
         .with_current_span(false)
         .with_span_list(false)
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
 
     let config = match realtime::Config::from_env() {

@@ -190,7 +190,10 @@ fn counter(out: &mut String, name: &str, help: &str, value: &AtomicU64) {
 }
 
 fn gauge(out: &mut String, name: &str, help: &str, value: i64) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+    );
 }
 
 #[cfg(test)]
@@ -234,7 +237,10 @@ mod tests {
             "# TYPE realtime_fanout_seconds histogram",
             "# TYPE realtime_event_to_socket_seconds histogram",
         ] {
-            assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "missing {line:?} in\n{text}"
+            );
         }
         // Every sample line is `name{labels} value`.
         for l in text.lines().filter(|l| !l.starts_with('#')) {

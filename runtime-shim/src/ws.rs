@@ -12,8 +12,8 @@ use axum::response::Response;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use tokio::time::{Instant, MissedTickBehavior};
 use todo_auth::Claims;
+use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::AppState;
 use crate::auth::{authenticate, now_unix};
@@ -112,17 +112,18 @@ enum End {
     /// The peer is gone or unusable: just drop the socket.
     Gone(&'static str),
     /// The client does not keep up: its queue filled (a close 1013 is
-    /// attempted) or a write timed out (the socket is just dropped).
+    /// attempted, for at most the write timeout) or a write timed out (the
+    /// socket is just dropped).
     Slow {
         /// Whether a close frame may still get through.
-        close: bool,
+        send_close: bool,
     },
 }
 
 /// Serves one authenticated socket until it closes.
 async fn session(socket: WebSocket, app: AppState, claims: Claims, since: Option<u64>) {
     let _open = app.sessions.enter(&app.metrics);
-    let mut subscription = app.hub.subscribe(&claims.sub, since);
+    let subscription = app.hub.subscribe(&claims.sub, since);
     let conn_id = subscription.conn_id;
     tracing::info!(
         user_id = %claims.sub,
@@ -132,27 +133,44 @@ async fn session(socket: WebSocket, app: AppState, claims: Claims, since: Option
         replay = subscription.replay.len(),
         "websocket connected"
     );
-    let (mut sink, mut stream) = socket.split();
+    let (sink, mut stream) = socket.split();
     let mut session = Session {
         app: &app,
-        sink: &mut sink,
+        sink,
+        subscription,
         conn_id,
         user: &claims.sub,
     };
-    let end = session
-        .drive(&mut stream, &mut subscription, claims.exp)
-        .await;
+    let end = session.drive(&mut stream, claims.exp).await;
+    let Session {
+        mut sink,
+        subscription,
+        ..
+    } = session;
     drop(subscription); // unregister before the close handshake
     match end {
-        End::Slow { close: send_close } => {
+        End::Slow { send_close } => {
             Metrics::inc(&app.metrics.slow_disconnects);
-            tracing::warn!(user_id = %claims.sub, conn_id, "disconnecting a client that does not keep up");
+            tracing::warn!(
+                user_id = %claims.sub,
+                conn_id,
+                "disconnecting a client that does not keep up"
+            );
             if send_close {
-                close_handshake(&mut sink, &mut stream, close::TRY_AGAIN_LATER, "too slow: reconnect with since").await;
+                let reason = "too slow: reconnect with since";
+                let limit = app.config.write_timeout;
+                close_handshake(
+                    &mut sink,
+                    &mut stream,
+                    close::TRY_AGAIN_LATER,
+                    reason,
+                    limit,
+                )
+                .await;
             }
         }
         End::Close(code, reason) => {
-            close_handshake(&mut sink, &mut stream, code, reason).await;
+            close_handshake(&mut sink, &mut stream, code, reason, CLOSE_TIMEOUT).await;
             tracing::info!(user_id = %claims.sub, conn_id, code, reason, "websocket closed");
         }
         End::Gone(reason) => {
@@ -163,32 +181,47 @@ async fn session(socket: WebSocket, app: AppState, claims: Claims, since: Option
 
 struct Session<'a> {
     app: &'a AppState,
-    sink: &'a mut Sink,
+    sink: Sink,
+    subscription: Subscription,
     conn_id: u64,
     user: &'a str,
 }
 
 /// A write that did not complete.
 enum WriteFailed {
+    /// The write took longer than the write timeout.
     TimedOut,
+    /// The hub dropped this connection while the write waited.
+    Kicked,
+    /// The connection failed.
     Closed,
 }
 
 impl From<WriteFailed> for End {
     fn from(failed: WriteFailed) -> Self {
         match failed {
-            WriteFailed::TimedOut => End::Slow { close: false },
+            WriteFailed::TimedOut => End::Slow { send_close: false },
+            WriteFailed::Kicked => End::Slow { send_close: true },
             WriteFailed::Closed => End::Gone("the connection failed while writing"),
         }
     }
 }
 
 impl Session<'_> {
+    /// Writes one message, giving up when it takes longer than the write
+    /// timeout or when the hub drops this connection meanwhile.
     async fn write(&mut self, message: Message) -> Result<(), WriteFailed> {
-        match tokio::time::timeout(self.app.config.write_timeout, self.sink.send(message)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(WriteFailed::Closed),
-            Err(_) => Err(WriteFailed::TimedOut),
+        let send = tokio::time::timeout(self.app.config.write_timeout, self.sink.send(message));
+        tokio::select! {
+            biased;
+            sent = send => match sent {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(_)) => Err(WriteFailed::Closed),
+                Err(_) => Err(WriteFailed::TimedOut),
+            },
+            // A frame left half-written stays whole in the socket's write
+            // buffer; the close frame is queued behind it.
+            _ = &mut self.subscription.kicked => Err(WriteFailed::Kicked),
         }
     }
 
@@ -200,6 +233,7 @@ impl Session<'_> {
 
     /// Writes a live frame and records its latencies.
     async fn write_live(&mut self, frame: Frame) -> Result<(), WriteFailed> {
+        let seq = frame.seq;
         self.write_text(frame.text).await?;
         let metrics = &self.app.metrics;
         metrics.fanout_seconds.observe(frame.received_at.elapsed());
@@ -209,30 +243,34 @@ impl Session<'_> {
                 .unwrap_or_default();
             metrics.event_to_socket_seconds.observe(age);
         }
-        tracing::debug!(user_id = self.user, conn_id = self.conn_id, seq = frame.seq, "frame sent");
+        tracing::debug!(
+            user_id = self.user,
+            conn_id = self.conn_id,
+            seq,
+            "frame sent"
+        );
         Ok(())
     }
 
-    async fn drive(
-        &mut self,
-        stream: &mut Stream,
-        subscription: &mut Subscription,
-        exp: i64,
-    ) -> End {
+    async fn drive(&mut self, stream: &mut Stream, exp: i64) -> End {
         let mut shutdown = self.app.shutdown.clone();
         if *shutdown.borrow_and_update() {
             return End::Close(close::GOING_AWAY, "server shutting down");
         }
 
         // What the client missed, before anything live.
-        if subscription.resync {
-            tracing::info!(user_id = self.user, conn_id = self.conn_id, "resume gap is not buffered: resync");
+        if self.subscription.resync {
+            tracing::info!(
+                user_id = self.user,
+                conn_id = self.conn_id,
+                "the resume gap is not buffered: resync"
+            );
             let resync = Utf8Bytes::from_static(r#"{"type":"resync"}"#);
             if let Err(failed) = self.write_text(resync).await {
                 return failed.into();
             }
         }
-        for frame in std::mem::take(&mut subscription.replay) {
+        for frame in std::mem::take(&mut self.subscription.replay) {
             if let Err(failed) = self.write_text(frame.text).await {
                 return failed.into();
             }
@@ -253,46 +291,28 @@ impl Session<'_> {
                 _ = shutdown.changed() => {
                     return End::Close(close::GOING_AWAY, "server shutting down");
                 }
-                kicked = &mut subscription.kicked => {
+                kicked = &mut self.subscription.kicked => {
                     return match kicked {
-                        Ok(Kick::Slow) => End::Slow { close: true },
+                        Ok(Kick::Slow) => End::Slow { send_close: true },
                         Err(_) => End::Close(close::INTERNAL, "unregistered"),
                     };
                 }
                 () = &mut expiry => {
                     return End::Close(close::TOKEN_EXPIRED, "token expired");
                 }
-                _ = ping.tick() => {
-                    if last_heard.elapsed() > interval * 2 {
-                        return End::Close(close::PING_TIMEOUT, "ping timeout");
-                    }
-                    if let Err(failed) = self.write(Message::Ping(Default::default())).await {
-                        return failed.into();
-                    }
-                }
-                frame = subscription.frames.recv() => {
-                    let Some(frame) = frame else {
-                        return End::Close(close::INTERNAL, "unregistered");
-                    };
-                    if subscription.is_new(&frame) {
-                        if let Err(failed) = self.write_live(frame).await {
-                            return failed.into();
-                        }
-                    }
-                }
+                // Before live frames, so a busy queue cannot starve reading
+                // (pongs, close frames) and trip the ping timeout.
                 message = stream.next() => {
                     last_heard = Instant::now();
                     match message {
-                        Some(Ok(Message::Text(text))) => match reply_to(&text) {
-                            Ok(reply) => {
-                                if let Err(failed) = self.write_text(reply).await {
-                                    return failed.into();
-                                }
-                            }
-                            Err(()) => {
+                        Some(Ok(Message::Text(text))) => {
+                            let Ok(reply) = reply_to(&text) else {
                                 return End::Close(close::UNSUPPORTED_DATA, "send JSON text messages");
+                            };
+                            if let Err(failed) = self.write_text(reply).await {
+                                return failed.into();
                             }
-                        },
+                        }
                         Some(Ok(Message::Binary(_))) => {
                             return End::Close(close::UNSUPPORTED_DATA, "binary messages are not supported");
                         }
@@ -309,6 +329,24 @@ impl Session<'_> {
                         None => return End::Gone("the client disconnected"),
                     }
                 }
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > interval * 2 {
+                        return End::Close(close::PING_TIMEOUT, "ping timeout");
+                    }
+                    if let Err(failed) = self.write(Message::Ping(Default::default())).await {
+                        return failed.into();
+                    }
+                }
+                frame = self.subscription.frames.recv() => {
+                    let Some(frame) = frame else {
+                        return End::Close(close::INTERNAL, "unregistered");
+                    };
+                    if self.subscription.is_new(&frame)
+                        && let Err(failed) = self.write_live(frame).await
+                    {
+                        return failed.into();
+                    }
+                }
             }
         }
     }
@@ -319,7 +357,9 @@ fn reply_to(text: &str) -> Result<Utf8Bytes, ()> {
     let message: Value = serde_json::from_str(text).map_err(|_| ())?;
     let error = match message.get("type").and_then(Value::as_str) {
         Some("ping") => return Ok(Utf8Bytes::from_static(r#"{"type":"pong"}"#)),
-        Some(other) => format!("unknown message type '{other}': only {{\"type\":\"ping\"}} is accepted"),
+        Some(other) => {
+            format!("unknown message type '{other}': only {{\"type\":\"ping\"}} is accepted")
+        }
         None => "a message needs a string 'type'; only {\"type\":\"ping\"} is accepted".to_owned(),
     };
     Ok(serde_json::json!({ "type": "error", "message": error })
@@ -331,7 +371,9 @@ fn reply_to(text: &str) -> Result<Utf8Bytes, ()> {
 fn is_too_big(error: &axum::Error) -> bool {
     use std::error::Error as _;
     matches!(
-        error.source().and_then(|e| e.downcast_ref::<tungstenite::Error>()),
+        error
+            .source()
+            .and_then(|e| e.downcast_ref::<tungstenite::Error>()),
         Some(tungstenite::Error::Capacity(
             tungstenite::error::CapacityError::MessageTooLong { .. }
         ))
@@ -340,12 +382,18 @@ fn is_too_big(error: &axum::Error) -> bool {
 
 /// Sends a close frame and waits briefly for the client's, so the frame is
 /// read before the connection goes away.
-async fn close_handshake(sink: &mut Sink, stream: &mut Stream, code: u16, reason: &'static str) {
+async fn close_handshake(
+    sink: &mut Sink,
+    stream: &mut Stream,
+    code: u16,
+    reason: &'static str,
+    send_timeout: Duration,
+) {
     let frame = CloseFrame {
         code,
         reason: Utf8Bytes::from_static(reason),
     };
-    let sent = tokio::time::timeout(CLOSE_TIMEOUT, sink.send(Message::Close(Some(frame)))).await;
+    let sent = tokio::time::timeout(send_timeout, sink.send(Message::Close(Some(frame)))).await;
     if matches!(sent, Ok(Ok(()))) {
         let _ = tokio::time::timeout(CLOSE_TIMEOUT, async {
             while let Some(Ok(message)) = stream.next().await {
@@ -364,12 +412,16 @@ mod tests {
 
     #[test]
     fn ping_gets_pong() {
-        assert_eq!(reply_to(r#"{"type":"ping"}"#).unwrap().as_str(), r#"{"type":"pong"}"#);
+        assert_eq!(
+            reply_to(r#"{"type":"ping"}"#).unwrap().as_str(),
+            r#"{"type":"pong"}"#
+        );
     }
 
     #[test]
     fn unknown_json_gets_an_error_frame() {
-        let reply: Value = serde_json::from_str(reply_to(r#"{"type":"subscribe"}"#).unwrap().as_str()).unwrap();
+        let reply: Value =
+            serde_json::from_str(reply_to(r#"{"type":"subscribe"}"#).unwrap().as_str()).unwrap();
         assert_eq!(reply["type"], "error");
         assert!(reply["message"].as_str().unwrap().contains("'subscribe'"));
         let reply: Value = serde_json::from_str(reply_to("[1,2]").unwrap().as_str()).unwrap();

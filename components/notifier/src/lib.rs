@@ -1,17 +1,64 @@
-//! notifier: schedules each reminder as a one-shot Dapr job and delivers it
-//! exactly once when it fires.
+//! notifier: exact-time reminders.
+//!
+//! - On `task-events` it schedules each upcoming reminder of a pending task
+//!   as a one-shot Dapr job named per (user, task, reminder, task version),
+//!   deletes the jobs a change made obsolete, and all of a task's jobs when
+//!   it is completed or deleted (`schedule`).
+//! - When a job fires (`POST /job/{name}`) it checks that the job is still
+//!   current and publishes `reminder.due` to `reminders` (`fire`).
+//! - On `reminders` it delivers one notification per reminder per
+//!   occurrence: a log line, a `task-updates` message for the user's devices
+//!   and an entry in `GET /api/{user_id}/notifications` (`deliver`).
 
+mod deliver;
+mod fire;
+mod schedule;
+
+use dapr_http::TopicSubscription;
 use http::Method;
-use service_kit::{Incoming, Problem, Response};
+use service_kit::{Incoming, Problem, Response, Settings, subscriber};
 use spin_sdk::http_component;
+
+const PUBSUB: &str = "pubsub";
+/// notifier's own state store.
+const STORE: &str = "notifier-state";
 
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
     let request = Incoming::new(request);
-    match (&request.method, request.path().as_slice()) {
-        (&Method::GET, ["healthz"]) => service_kit::json(http::StatusCode::OK, &"ok"),
-        (&Method::GET, ["dapr", "subscribe"]) => service_kit::subscriber::subscriptions(&[]),
-        _ => Problem::not_found(format!("no route for {} /{}", request.method, request.segments.join("/")))
-            .into_response(),
+    route(&request).await.unwrap_or_else(Problem::into_response)
+}
+
+async fn route(req: &Incoming) -> Result<Response, Problem> {
+    let dapr = Settings::from_env().dapr();
+    let now = chrono::Utc::now();
+    match (&req.method, req.path().as_slice()) {
+        (&Method::GET, ["healthz"]) => Ok(service_kit::json(http::StatusCode::OK, &"ok")),
+        (&Method::GET, ["dapr", "subscribe"]) => Ok(subscriptions()),
+        (&Method::POST, ["events", "task-events"]) => Ok(subscriber::reply(schedule::on_task_event(&dapr, req, now).await)),
+        (&Method::POST, ["events", "reminders"]) => Ok(subscriber::reply(deliver::on_reminder(&dapr, req, now).await)),
+        (&Method::POST, ["job", name]) => fire::on_job(&dapr, name, req, now).await,
+        (&Method::GET, ["api", user, "notifications"]) => {
+            service_kit::auth::require_user(&dapr, req, user, now.timestamp()).await?;
+            deliver::list(&dapr, req, user).await
+        }
+        (&Method::POST, ["api", user, "notifications", id, "read"]) => {
+            service_kit::auth::require_user(&dapr, req, user, now.timestamp()).await?;
+            deliver::mark_read(&dapr, user, id).await
+        }
+        _ => Err(Problem::not_found(format!("no route for {} /{}", req.method, req.segments.join("/")))),
     }
+}
+
+fn subscriptions() -> Response {
+    let list: Vec<TopicSubscription> = ["task-events", "reminders"]
+        .iter()
+        .map(|topic| TopicSubscription {
+            pubsubname: PUBSUB.into(),
+            topic: (*topic).into(),
+            route: format!("/events/{topic}"),
+            dead_letter_topic: format!("{topic}-dlq"),
+        })
+        .collect();
+    subscriber::subscriptions(&list)
 }

@@ -22,6 +22,7 @@ pub async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
             // Unknown jobs are acknowledged (404 counts as done for Dapr) so they stop.
             None => Err(Problem::not_found(format!("no job handler for '{job}'"))),
         },
+        (&Method::POST, ["internal", "users", user, "instances"]) => tasks::create_instance(ctx, req, user).await,
         (_, ["api", user, rest @ ..]) => {
             service_kit::auth::require_user(&ctx.dapr, req, user, ctx.now.timestamp()).await?;
             user_route(ctx, req, user, rest).await

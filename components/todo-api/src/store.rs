@@ -133,6 +133,8 @@ pub enum Change {
     Delete(u64, TaskEvent),
     /// Nothing to write (e.g. a PATCH that changes nothing).
     Nothing(Task),
+    /// The task this idempotency key names was created before: this id.
+    AlreadyCreated(u64),
 }
 
 /// The state a change is decided on.
@@ -171,7 +173,7 @@ pub async fn commit<E>(
             Err(e) => return Ok(Err(e)),
         };
         let event = match &change {
-            Change::Nothing(_) => return Ok(Ok((change, meta))),
+            Change::Nothing(_) | Change::AlreadyCreated(_) => return Ok(Ok((change, meta))),
             Change::Put(task, event) => {
                 bucket.insert(task.id, task.clone());
                 event
@@ -186,7 +188,7 @@ pub async fn commit<E>(
         if matches!(target, Target::New) {
             next.next_id = meta.next_id + 1;
         }
-        if let Change::Put(task, _) = &change
+        if let (Change::Put(task, _), Target::New) = (&change, target)
             && let Some(key) = pending_idempotency_key(task)
         {
             next.remember(key, task.id);

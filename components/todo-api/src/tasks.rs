@@ -3,8 +3,8 @@
 use http::StatusCode;
 use service_kit::{FieldError, Incoming, Problem, Response};
 use todo_domain::{
-    CalendarQuery, Changes, CompletionInput, DueDateChange, NewTask, ReminderInput, Task, TaskEvent,
-    TaskEventType, TaskPatch, TaskQuery, UserId, ValidationErrors,
+    CalendarQuery, Changes, CompletionInput, DueDateChange, NewInstance, NewTask, ReminderInput, Task, TaskEvent,
+    TaskPatch, TaskQuery, UserId, ValidationErrors,
 };
 
 use crate::context::Ctx;
@@ -76,8 +76,8 @@ fn check_version(task: &Task, expected: Option<u64>) -> Result<(), Problem> {
     }
 }
 
-fn new_event(kind: TaskEventType, task: &Task, seq: u64, changes: Option<Changes>, ctx: &Ctx) -> TaskEvent {
-    TaskEvent::new(uuid::Uuid::new_v4().to_string(), kind, task, seq, ctx.now, changes)
+fn event_id() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// Checks that a subtask's parent is another existing task of the user.
@@ -112,7 +112,7 @@ async fn write(
         Change::Put(_, event) | Change::Delete(_, event) => {
             outbox::after_commit(&ctx.dapr, event, before.backlog).await
         }
-        Change::Nothing(_) => {}
+        Change::Nothing(_) | Change::AlreadyCreated(_) => {}
     }
     Ok(change)
 }
@@ -130,7 +130,7 @@ pub async fn create(ctx: &Ctx, req: &Incoming, user: &str, kind: Kind) -> Result
     let series = new.recurrence.is_some().then(|| uuid::Uuid::new_v4().to_string());
     let change = write(ctx, user, Target::New, |snap| {
         let task = Task::create(snap.meta.next_id, owner.clone(), new.clone(), ctx.now, series.clone());
-        let event = new_event(TaskEventType::Created, &task, snap.meta.seq + 1, None, ctx);
+        let event = TaskEvent::created(event_id(), snap.meta.seq + 1, &task, ctx.now);
         Ok(Change::Put(task, event))
     })
     .await?;
@@ -174,28 +174,22 @@ async fn modify(
         check_version(current, expected)?;
         let mut task = current.clone();
         let changes = edit(&mut task)?;
-        if changes.is_empty() {
-            return Ok(Change::Nothing(task));
+        match TaskEvent::changed(event_id(), snap.meta.seq + 1, &task, changes, ctx.now) {
+            Some(event) => Ok(Change::Put(task, event)),
+            None => Ok(Change::Nothing(task)),
         }
-        let kind = if task.completed && !current.completed {
-            TaskEventType::Completed
-        } else {
-            TaskEventType::Updated
-        };
-        let event = new_event(kind, &task, snap.meta.seq + 1, Some(changes), ctx);
-        Ok(Change::Put(task, event))
     })
     .await?;
     match change {
         Change::Put(task, _) | Change::Nothing(task) => Ok(task_response(StatusCode::OK, &task, ctx)),
-        Change::Delete(..) => Err(Problem::internal("an edit deleted a task")),
+        _ => Err(Problem::internal("an edit neither kept nor changed its task")),
     }
 }
 
 pub async fn replace(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
     let new = NewTask::from_json(&req.json()?).map_err(invalid)?;
     check_parent(ctx, user, new.parent_task_id, Some(id)).await?;
-    modify(ctx, req, user, id, |task| Ok(task.replace(new.clone(), ctx.now))).await
+    modify(ctx, req, user, id, |task| task.replace(new.clone(), ctx.now).map_err(invalid)).await
 }
 
 pub async fn patch(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
@@ -208,11 +202,7 @@ pub async fn patch(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Res
 
 pub async fn complete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
     let input = CompletionInput::from_json(&req.json()?).map_err(invalid)?;
-    modify(ctx, req, user, id, |task| {
-        let completed = input.completed.unwrap_or(!task.completed);
-        Ok(task.set_completed(completed, ctx.now))
-    })
-    .await
+    modify(ctx, req, user, id, |task| Ok(task.complete(input.clone(), ctx.now))).await
 }
 
 pub async fn change_due(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
@@ -223,8 +213,12 @@ pub async fn change_due(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Resul
 pub async fn add_reminder(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
     let input = ReminderInput::from_json(&req.json()?).map_err(invalid)?;
     let id = input.task_id;
-    let response = modify(ctx, req, user, id, |task| task.add_reminder(input.clone(), ctx.now).map_err(invalid)).await?;
-    Ok(response)
+    modify(ctx, req, user, id, |task| {
+        task.add_reminder(input.spec.clone(), ctx.now)
+            .map(|(_, changes)| changes)
+            .map_err(invalid)
+    })
+    .await
 }
 
 pub async fn delete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
@@ -232,9 +226,42 @@ pub async fn delete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Re
     write(ctx, user, Target::Existing(id), |snap| {
         let task = snap.task.ok_or_else(|| not_found(id))?;
         check_version(task, expected)?;
-        let event = new_event(TaskEventType::Deleted, task, snap.meta.seq + 1, None, ctx);
+        let event = TaskEvent::deleted(event_id(), snap.meta.seq + 1, task, ctx.now);
         Ok(Change::Delete(id, event))
     })
     .await?;
     Ok(service_kit::empty(StatusCode::NO_CONTENT))
+}
+
+/// `POST /internal/users/{user}/instances`: the next instance of a recurring
+/// task, from the recurring service. Idempotent per (series, occurrence):
+/// a repeated request answers 200 with the id created the first time.
+pub async fn create_instance(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
+    // Dapr sets this header on service invocation; only recurring may call.
+    if req.header("dapr-caller-app-id") != Some("recurring") {
+        return Err(Problem::forbidden("only the recurring service creates instances"));
+    }
+    let instance: NewInstance = serde_json::from_value(req.json()?)
+        .map_err(|e| invalid(ValidationErrors::single("instance", e.to_string())))?;
+    if instance.user_id.as_str() != user {
+        return Err(invalid(ValidationErrors::single("user_id", "does not match the path")));
+    }
+    let key = instance.idempotency_key();
+    let change = write(ctx, user, Target::New, |snap| {
+        if let Some(id) = snap.meta.created_under(&key) {
+            return Ok(Change::AlreadyCreated(id));
+        }
+        let task = Task::from_instance(snap.meta.next_id, instance.clone(), ctx.now);
+        let event = TaskEvent::created(uuid::Uuid::new_v4().to_string(), snap.meta.seq + 1, &task, ctx.now);
+        Ok(Change::Put(task, event))
+    })
+    .await?;
+    match change {
+        Change::Put(task, _) => Ok(task_response(StatusCode::CREATED, &task, ctx)),
+        Change::AlreadyCreated(id) => Ok(service_kit::json(
+            StatusCode::OK,
+            &serde_json::json!({ "id": id, "idempotency_key": key, "created": false }),
+        )),
+        _ => Err(Problem::internal("an instance create committed nothing")),
+    }
 }

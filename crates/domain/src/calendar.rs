@@ -283,11 +283,20 @@ mod tests {
                 t.due_date = Some(due("2026-04-01"));
             }),
         ];
-        let cal = calendar(&tasks, &range("2026-03-01", "2026-03-31"), utc("2026-02-01T00:00:00Z"));
+        let cal = calendar(
+            &tasks,
+            &range("2026-03-01", "2026-03-31"),
+            utc("2026-02-01T00:00:00Z"),
+        );
         let days: Vec<(String, Vec<u64>)> = cal
             .days
             .iter()
-            .map(|d| (d.date.to_string(), d.items.iter().map(|i| i.task_id).collect()))
+            .map(|d| {
+                (
+                    d.date.to_string(),
+                    d.items.iter().map(|i| i.task_id).collect(),
+                )
+            })
             .collect();
         assert_eq!(
             days,
@@ -315,11 +324,19 @@ mod tests {
             utc("2026-02-01T00:00:00Z"),
             None,
         );
-        let cal = calendar([&task], &range("2026-03-01", "2026-03-31"), utc("2026-02-01T00:00:00Z"));
+        let cal = calendar(
+            [&task],
+            &range("2026-03-01", "2026-03-31"),
+            utc("2026-02-01T00:00:00Z"),
+        );
         let got: Vec<(String, bool)> = cal
             .days
             .iter()
-            .flat_map(|d| d.items.iter().map(move |i| (d.date.to_string(), i.projected)))
+            .flat_map(|d| {
+                d.items
+                    .iter()
+                    .map(move |i| (d.date.to_string(), i.projected))
+            })
             .collect();
         assert_eq!(
             got,
@@ -345,11 +362,26 @@ mod tests {
             })
         );
         // Nothing is projected before now, and completed tasks are not projected.
-        let later = calendar([&task], &range("2026-03-01", "2026-03-31"), utc("2026-03-20T00:00:00Z"));
-        assert_eq!(later.days.iter().filter(|d| d.items.iter().any(|i| i.projected)).count(), 2);
+        let later = calendar(
+            [&task],
+            &range("2026-03-01", "2026-03-31"),
+            utc("2026-03-20T00:00:00Z"),
+        );
+        assert_eq!(
+            later
+                .days
+                .iter()
+                .filter(|d| d.items.iter().any(|i| i.projected))
+                .count(),
+            2
+        );
         let mut done = task.clone();
         done.completed = true;
-        let cal = calendar([&done], &range("2026-03-01", "2026-03-31"), utc("2026-02-01T00:00:00Z"));
+        let cal = calendar(
+            [&done],
+            &range("2026-03-01", "2026-03-31"),
+            utc("2026-02-01T00:00:00Z"),
+        );
         assert_eq!(cal.days.len(), 1);
     }
 }

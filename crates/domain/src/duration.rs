@@ -229,7 +229,9 @@ mod tests {
             IsoDuration::parse("PT99999999999999H"),
             Err(DurationError::TooLong)
         );
-        for bad in ["", "P", "PT", "15M", "PT15", "PTM", "PT5M5H", "P1DT", "PT1H1H"] {
+        for bad in [
+            "", "P", "PT", "15M", "PT15", "PTM", "PT5M5H", "P1DT", "PT1H1H",
+        ] {
             assert!(
                 matches!(IsoDuration::parse(bad), Err(DurationError::Syntax(_))),
                 "{bad}"

@@ -498,9 +498,9 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::IsoDuration;
     use crate::reminder::{Reminder, ReminderSpec};
     use crate::test_support::*;
-    use crate::IsoDuration;
 
     fn sample_task() -> Task {
         task_with(|t| {
@@ -518,7 +518,8 @@ mod tests {
     fn completing_with_other_changes_is_a_completed_event_and_reopening_an_update() {
         let mut task = sample_task();
         let now = utc("2026-03-01T10:00:00Z");
-        let mut patch = crate::TaskPatch::from_json(&json!({"completed": true, "priority": "low"})).unwrap();
+        let mut patch =
+            crate::TaskPatch::from_json(&json!({"completed": true, "priority": "low"})).unwrap();
         let changes = task.apply_patch(patch.clone(), now).unwrap();
         let event = TaskEvent::changed("e1".into(), 7, &task, changes, now).unwrap();
         assert_eq!(event.event_type, TaskEventType::Completed);
@@ -604,7 +605,15 @@ mod tests {
         );
         assert_eq!(ReminderDue::from_incoming(&json).unwrap(), event);
         assert!(TaskEvent::from_incoming(&json).is_err());
-        assert!(ReminderDue::new("r".into(), &task, ReminderId(9), utc("2026-03-01T07:45:01Z")).is_none());
+        assert!(
+            ReminderDue::new(
+                "r".into(),
+                &task,
+                ReminderId(9),
+                utc("2026-03-01T07:45:01Z")
+            )
+            .is_none()
+        );
     }
 
     #[test]
@@ -623,16 +632,28 @@ mod tests {
             v[key] = value;
             validate_incoming(&v).unwrap_err()
         };
-        assert_eq!(validate_incoming(&json!([1])).unwrap_err(), EventError::NotAnObject);
+        assert_eq!(
+            validate_incoming(&json!([1])).unwrap_err(),
+            EventError::NotAnObject
+        );
         assert_eq!(with("event_id", json!("")), EventError::EventId);
         assert_eq!(
             with("event_type", json!("task.exploded")),
             EventError::UnknownType("task.exploded".into())
         );
-        assert_eq!(with("schema_version", json!(2)), EventError::SchemaVersion(Some(2)));
+        assert_eq!(
+            with("schema_version", json!(2)),
+            EventError::SchemaVersion(Some(2))
+        );
         assert_eq!(with("user_id", json!("bad user")), EventError::UserId);
-        assert!(matches!(with("task_id", json!(43)), EventError::Inconsistent(_)));
-        assert!(matches!(with("seq", json!("x")), EventError::Malformed { .. }));
+        assert!(matches!(
+            with("task_id", json!(43)),
+            EventError::Inconsistent(_)
+        ));
+        assert!(matches!(
+            with("seq", json!("x")),
+            EventError::Malformed { .. }
+        ));
         assert!(with("user_id", Value::Null).to_string().contains("user_id"));
     }
 
@@ -643,7 +664,13 @@ mod tests {
         let odd = reminder_job_name(&UserId::parse("A.b@c").unwrap(), 1, ReminderId(2), 1);
         assert_eq!(odd, "reminder-x412e624063-1-2-v1");
         let tricky = reminder_job_name(&UserId::parse("x41").unwrap(), 1, ReminderId(2), 1);
-        assert_ne!(tricky, reminder_job_name(&UserId::parse("A").unwrap(), 1, ReminderId(2), 1));
-        assert!(odd.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+        assert_ne!(
+            tricky,
+            reminder_job_name(&UserId::parse("A").unwrap(), 1, ReminderId(2), 1)
+        );
+        assert!(
+            odd.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        );
     }
 }

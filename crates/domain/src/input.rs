@@ -51,8 +51,7 @@ const TASK_FIELDS: &[&str] = &[
 ];
 
 const PRIORITY_MESSAGE: &str = "must be one of low, medium, high, urgent";
-const DUE_MESSAGE: &str =
-    "must be a date such as 2026-03-01 or an RFC 3339 time with offset such as 2026-03-01T09:00:00+01:00";
+const DUE_MESSAGE: &str = "must be a date such as 2026-03-01 or an RFC 3339 time with offset such as 2026-03-01T09:00:00+01:00";
 const REMIND_AT_MESSAGE: &str =
     "must be an RFC 3339 time with offset such as 2026-03-01T08:45:00+01:00";
 
@@ -478,10 +477,7 @@ fn title(v: &Value, errors: &mut ValidationErrors) -> Option<String> {
             format!("must be at most {MAX_TITLE_CHARS} characters (got {n})"),
         );
     } else if has_control(t) {
-        errors.push(
-            "title",
-            "must be a single line without control characters",
-        );
+        errors.push("title", "must be a single line without control characters");
     } else {
         return Some(t.to_owned());
     }
@@ -581,7 +577,10 @@ fn tags(v: &Value, errors: &mut ValidationErrors) -> Option<Vec<String>> {
     if out.len() > MAX_TAGS {
         errors.push(
             "tags",
-            format!("must be at most {MAX_TAGS} distinct tags (got {})", out.len()),
+            format!(
+                "must be at most {MAX_TAGS} distinct tags (got {})",
+                out.len()
+            ),
         );
         ok = false;
     }
@@ -688,10 +687,7 @@ fn reminders(v: &Value, errors: &mut ValidationErrors) -> Option<Vec<ReminderSpe
     for (i, item) in items.iter().enumerate() {
         let prefix = format!("reminders[{i}]");
         let Some(obj) = item.as_object() else {
-            errors.push(
-                prefix,
-                "must be an object with remind_at or before_due",
-            );
+            errors.push(prefix, "must be an object with remind_at or before_due");
             ok = false;
             continue;
         };
@@ -726,7 +722,11 @@ fn reminder_fields(
             format!("{prefix}.{field}")
         }
     };
-    let whole = if prefix.is_empty() { "reminder" } else { prefix };
+    let whole = if prefix.is_empty() {
+        "reminder"
+    } else {
+        prefix
+    };
     match (obj.get("remind_at"), obj.get("before_due")) {
         (Some(_), Some(_)) => {
             errors.push(whole, "give either remind_at or before_due, not both");
@@ -784,4 +784,286 @@ fn version(v: &Value, errors: &mut ValidationErrors) -> Option<Option<u64>> {
         errors.push("version", "must be a positive integer");
     }
     n.map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn errors_of(body: Value) -> ValidationErrors {
+        NewTask::from_json(&body).unwrap_err()
+    }
+
+    #[test]
+    fn a_minimal_body_takes_every_default() {
+        let task = NewTask::from_json(&json!({"title": "  Buy milk "})).unwrap();
+        assert_eq!(task, NewTask::titled("Buy milk"));
+    }
+
+    #[test]
+    fn a_full_body_is_parsed_field_by_field() {
+        let task = NewTask::from_json(&json!({
+            "title": "Pay rent",
+            "description": "by transfer",
+            "priority": "Urgent",
+            "tags": ["Money", "home"],
+            "category": " Bills ",
+            "parent_task_id": 4,
+            "due_date": "2026-03-01",
+            "timezone": "Europe/Berlin",
+            "reminders": [{"before_due": "P1D"}, {"remind_at": "2026-02-27T12:00:00+01:00"}],
+            "version": 3
+        }))
+        .unwrap();
+        assert_eq!(task.priority, Priority::Urgent);
+        assert_eq!(task.tags, vec!["money", "home"]);
+        assert_eq!(task.category.as_deref(), Some("Bills"));
+        assert_eq!(task.parent_task_id, Some(4));
+        assert_eq!(task.timezone.name(), "Europe/Berlin");
+        assert_eq!(task.reminders.len(), 2);
+        assert_eq!(task.expected_version, Some(3));
+    }
+
+    #[test]
+    fn the_title_is_required_trimmed_and_at_most_200_characters() {
+        assert!(errors_of(json!({})).has("title"));
+        assert!(errors_of(json!({"title": null})).has("title"));
+        assert!(
+            errors_of(json!({"title": "   \t "}))
+                .to_string()
+                .contains("blank")
+        );
+        let long = errors_of(json!({"title": "é".repeat(201)}));
+        assert_eq!(
+            long.to_string(),
+            "title: must be at most 200 characters (got 201)"
+        );
+        assert!(NewTask::from_json(&json!({"title": format!(" {} ", "é".repeat(200))})).is_ok());
+        assert!(errors_of(json!({"title": "two\nlines"})).has("title"));
+        assert!(
+            errors_of(json!({"title": 5}))
+                .to_string()
+                .contains("must be a string")
+        );
+    }
+
+    #[test]
+    fn tags_are_lowercased_and_deduplicated() {
+        let task =
+            NewTask::from_json(&json!({"title": "t", "tags": [" Work", "work", "HOME", "home "]}))
+                .unwrap();
+        assert_eq!(task.tags, vec!["work", "home"]);
+    }
+
+    #[test]
+    fn more_than_twenty_distinct_tags_or_bad_tags_are_rejected() {
+        let tags: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
+        assert!(
+            errors_of(json!({"title": "t", "tags": tags}))
+                .to_string()
+                .contains("at most 20 distinct tags (got 21)")
+        );
+        let mut twenty: Vec<String> = (0..20).map(|i| format!("t{i}")).collect();
+        twenty.push("T0".into());
+        assert!(NewTask::from_json(&json!({"title": "t", "tags": twenty})).is_ok());
+        let errors = errors_of(json!({"title": "t", "tags": ["ok", "", "x".repeat(41), 3, "a,b"]}));
+        for field in ["tags[1]", "tags[2]", "tags[3]", "tags[4]"] {
+            assert!(errors.has(field), "{field}: {errors}");
+        }
+        assert!(errors_of(json!({"title": "t", "tags": "work"})).has("tags"));
+    }
+
+    #[test]
+    fn a_bad_priority_names_the_accepted_values() {
+        let errors = errors_of(json!({"title": "t", "priority": "critical"}));
+        assert_eq!(
+            errors.to_string(),
+            "priority: must be one of low, medium, high, urgent"
+        );
+        assert!(errors_of(json!({"title": "t", "priority": 3})).has("priority"));
+    }
+
+    #[test]
+    fn bad_dates_unknown_zones_and_bad_reminders_are_reported_per_field() {
+        let errors = errors_of(json!({
+            "title": "t",
+            "due_date": "2026-02-30",
+            "timezone": "Mars/Olympus",
+            "reminders": [{"before_due": "-PT5M"}, {"remind_at": "tomorrow"}, {}, {"remind_at": "2026-03-01T00:00:00Z", "before_due": "PT1M"}, 7]
+        }));
+        for field in [
+            "due_date",
+            "timezone",
+            "reminders[0].before_due",
+            "reminders[1].remind_at",
+            "reminders[2]",
+            "reminders[3]",
+            "reminders[4]",
+        ] {
+            assert!(errors.has(field), "{field}: {errors}");
+        }
+        assert!(errors_of(json!({"title": "t", "due_date": 20260301})).has("due_date"));
+        assert!(errors_of(json!({"title": "t", "timezone": 1})).has("timezone"));
+    }
+
+    #[test]
+    fn reminders_and_recurrence_need_a_due_date_and_at_most_ten_reminders() {
+        let errors = errors_of(json!({"title": "t", "reminders": [{"before_due": "PT15M"}]}));
+        assert!(
+            errors
+                .to_string()
+                .contains("before_due reminders need a due_date")
+        );
+        assert!(
+            NewTask::from_json(
+                &json!({"title": "t", "reminders": [{"remind_at": "2026-03-01T00:00:00Z"}]})
+            )
+            .is_ok()
+        );
+        let eleven: Vec<Value> = (0..11).map(|_| json!({"before_due": "PT1M"})).collect();
+        let errors =
+            errors_of(json!({"title": "t", "due_date": "2026-03-01", "reminders": eleven}));
+        assert!(errors.to_string().contains("at most 10 reminders (got 11)"));
+        let errors = errors_of(json!({"title": "t", "recurrence": {"frequency": "daily"}}));
+        assert!(errors.has("recurrence"));
+        // A bad due date is reported once, not again as "needs a due_date".
+        let errors = errors_of(
+            json!({"title": "t", "due_date": "soon", "reminders": [{"before_due": "PT1M"}]}),
+        );
+        assert_eq!(errors.len(), 1);
+    }
+
+    #[test]
+    fn unknown_and_read_only_fields_are_rejected_by_name() {
+        let errors = errors_of(json!({"title": "t", "colour": "red", "id": 5, "overdue": true}));
+        assert_eq!(errors.len(), 3);
+        assert!(
+            errors
+                .to_string()
+                .contains("colour: is not a known field; expected title,")
+        );
+        assert!(errors.to_string().contains("id: is set by the server"));
+        assert!(errors_of(json!("title")).has("body"));
+        assert!(errors_of(json!([])).has("body"));
+    }
+
+    #[test]
+    fn wrong_json_types_are_reported_for_every_field_at_once() {
+        let errors = errors_of(json!({
+            "title": ["t"],
+            "description": 1,
+            "completed": "yes",
+            "category": true,
+            "parent_task_id": -1,
+            "version": "3"
+        }));
+        for field in [
+            "title",
+            "description",
+            "completed",
+            "category",
+            "parent_task_id",
+            "version",
+        ] {
+            assert!(errors.has(field), "{field}: {errors}");
+        }
+        assert!(
+            errors_of(json!({"title": "t", "description": "x".repeat(10_001)})).has("description")
+        );
+        assert!(
+            NewTask::from_json(&json!({"title": "t", "description": "x".repeat(10_000)})).is_ok()
+        );
+    }
+
+    #[test]
+    fn a_patch_accepts_any_subset_and_null_clears() {
+        let patch = TaskPatch::from_json(&json!({
+            "description": null,
+            "due_date": null,
+            "priority": null,
+            "tags": null,
+            "timezone": null,
+            "recurrence": null
+        }))
+        .unwrap();
+        assert_eq!(patch.description, Some(None));
+        assert_eq!(patch.due_date, Some(None));
+        assert_eq!(patch.priority, Some(Priority::Medium));
+        assert_eq!(patch.tags, Some(Vec::new()));
+        assert_eq!(patch.timezone, Some(TimeZone::default()));
+        assert_eq!(patch.recurrence, Some(None));
+        assert_eq!(patch.title, None);
+        assert!(TaskPatch::from_json(&json!({})).unwrap().is_empty());
+        assert!(
+            TaskPatch::from_json(&json!({"version": 2}))
+                .unwrap()
+                .is_empty()
+        );
+        let errors =
+            TaskPatch::from_json(&json!({"title": null, "completed": null, "x": 1})).unwrap_err();
+        assert!(errors.has("title") && errors.has("completed") && errors.has("x"));
+    }
+
+    #[test]
+    fn a_due_date_change_requires_due_date_and_accepts_null() {
+        let change = DueDateChange::from_json(&json!({"due_date": null})).unwrap();
+        assert_eq!(change.due_date, None);
+        assert!(
+            DueDateChange::from_json(&json!({"timezone": "UTC"}))
+                .unwrap_err()
+                .has("due_date")
+        );
+        assert!(
+            DueDateChange::from_json(&json!({"due_date": "2026-03-01", "title": "x"}))
+                .unwrap_err()
+                .has("title")
+        );
+    }
+
+    #[test]
+    fn a_reminder_input_names_its_task_and_exactly_one_time() {
+        let input =
+            ReminderInput::from_json(&json!({"task_id": 4, "before_due": "PT15M"})).unwrap();
+        assert_eq!(input.task_id, 4);
+        assert_eq!(
+            input.spec,
+            ReminderSpec::BeforeDue(IsoDuration::minutes(15))
+        );
+        let errors = ReminderInput::from_json(&json!({"task_id": 0})).unwrap_err();
+        assert!(errors.has("task_id") && errors.has("reminder"));
+        let errors =
+            ReminderInput::from_json(&json!({"task_id": 1, "remind_at": "2026-13-01T00:00:00Z"}))
+                .unwrap_err();
+        assert!(errors.has("remind_at"));
+    }
+
+    #[test]
+    fn completion_input_sets_or_toggles() {
+        assert_eq!(CompletionInput::from_body(b""), Ok(CompletionInput::Toggle));
+        assert_eq!(
+            CompletionInput::from_body(b" \n"),
+            Ok(CompletionInput::Toggle)
+        );
+        assert_eq!(
+            CompletionInput::from_body(b"{}"),
+            Ok(CompletionInput::Toggle)
+        );
+        assert_eq!(
+            CompletionInput::from_body(b"null"),
+            Ok(CompletionInput::Toggle)
+        );
+        assert_eq!(
+            CompletionInput::from_body(br#"{"completed": false}"#),
+            Ok(CompletionInput::Set(false))
+        );
+        assert!(CompletionInput::from_body(br#"{"completed": "no"}"#).is_err());
+        assert!(CompletionInput::from_body(b"{").unwrap_err().has("body"));
+        assert!(
+            CompletionInput::from_body(br#"{"done": true}"#)
+                .unwrap_err()
+                .has("done")
+        );
+    }
 }

@@ -479,7 +479,8 @@ mod tests {
         );
         assert_eq!(task.version, 2);
         assert_eq!(task.updated_at, now);
-        let back: Changes = serde_json::from_str(&serde_json::to_string(&changes).unwrap()).unwrap();
+        let back: Changes =
+            serde_json::from_str(&serde_json::to_string(&changes).unwrap()).unwrap();
         assert_eq!(back, changes);
     }
 
@@ -531,12 +532,18 @@ mod tests {
         .unwrap();
         let before = task.clone();
         let errors = task
-            .apply_patch(patch(json!({"due_date": null})), utc("2026-02-02T10:00:00Z"))
+            .apply_patch(
+                patch(json!({"due_date": null})),
+                utc("2026-02-02T10:00:00Z"),
+            )
             .unwrap_err();
         assert!(errors.has("reminders"));
         assert_eq!(task, before);
         let errors = task
-            .apply_patch(patch(json!({"parent_task_id": 1})), utc("2026-02-02T10:00:00Z"))
+            .apply_patch(
+                patch(json!({"parent_task_id": 1})),
+                utc("2026-02-02T10:00:00Z"),
+            )
             .unwrap_err();
         assert!(errors.has("parent_task_id"));
     }
@@ -549,7 +556,10 @@ mod tests {
         assert!(changes.completes());
         assert_eq!(task.completed_at, Some(now));
         assert_eq!(task.version, 2);
-        assert!(task.set_completed(true, utc("2026-02-02T10:00:00Z")).is_empty());
+        assert!(
+            task.set_completed(true, utc("2026-02-02T10:00:00Z"))
+                .is_empty()
+        );
         assert_eq!(task.completed_at, Some(now));
         assert_eq!(task.version, 2);
         let changes = task.complete(CompletionInput::Toggle, now);
@@ -568,8 +578,10 @@ mod tests {
         let mut task = Task::create(
             1,
             alice(),
-            new_task(json!({"title": "A", "category": "home", "due_date": "2026-03-01",
-                            "reminders": [{"before_due": "PT1H"}, {"before_due": "PT5M"}]})),
+            new_task(
+                json!({"title": "A", "category": "home", "due_date": "2026-03-01",
+                            "reminders": [{"before_due": "PT1H"}, {"before_due": "PT5M"}]}),
+            ),
             now,
             None,
         );
@@ -596,15 +608,14 @@ mod tests {
             "reminders": [{"before_due": "PT10M"}]
         }))
         .unwrap();
-        let changes = task.change_due(change, utc("2026-02-01T10:00:00Z")).unwrap();
+        let changes = task
+            .change_due(change, utc("2026-02-01T10:00:00Z"))
+            .unwrap();
         assert_eq!(
             changes.fields().collect::<Vec<_>>(),
             vec!["due_date", "timezone", "reminders"]
         );
-        assert_eq!(
-            task.reminder_times()[0].1,
-            utc("2026-03-05T08:50:00Z")
-        );
+        assert_eq!(task.reminder_times()[0].1, utc("2026-03-05T08:50:00Z"));
     }
 
     #[test]
@@ -612,7 +623,8 @@ mod tests {
         let mut task = task_with(|_| {});
         let now = utc("2026-02-01T10:00:00Z");
         for i in 0..10 {
-            let at = chrono::DateTime::parse_from_rfc3339(&format!("2026-02-0{}T10:00:00Z", i % 9 + 1));
+            let at =
+                chrono::DateTime::parse_from_rfc3339(&format!("2026-02-0{}T10:00:00Z", i % 9 + 1));
             let (id, changes) = task
                 .add_reminder(ReminderSpec::RemindAt(at.unwrap()), now)
                 .unwrap();
@@ -620,7 +632,12 @@ mod tests {
             assert!(changes.contains("reminders"));
         }
         let errors = task
-            .add_reminder(ReminderSpec::RemindAt(chrono::DateTime::parse_from_rfc3339("2026-02-01T10:00:00Z").unwrap()), now)
+            .add_reminder(
+                ReminderSpec::RemindAt(
+                    chrono::DateTime::parse_from_rfc3339("2026-02-01T10:00:00Z").unwrap(),
+                ),
+                now,
+            )
             .unwrap_err();
         assert!(errors.has("reminders"));
         assert!(task.remove_reminder(ReminderId(3), now).is_some());

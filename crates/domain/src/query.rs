@@ -209,7 +209,11 @@ impl TaskQuery {
     }
 
     /// Filters, sorts and pages `tasks` (one user's tasks) at `now`.
-    pub fn run<'a>(&self, tasks: impl IntoIterator<Item = &'a Task>, now: DateTime<Utc>) -> Page<'a> {
+    pub fn run<'a>(
+        &self,
+        tasks: impl IntoIterator<Item = &'a Task>,
+        now: DateTime<Utc>,
+    ) -> Page<'a> {
         let mut matches: Vec<(SortKey, &'a Task)> = tasks
             .into_iter()
             .filter(|t| self.matches(t, now))
@@ -226,8 +230,7 @@ impl TaskQuery {
             .iter()
             .map(|(_, t)| t.view(now))
             .collect();
-        let next_cursor =
-            (end < total).then(|| encode_cursor(end, fingerprint(&self.canonical())));
+        let next_cursor = (end < total).then(|| encode_cursor(end, fingerprint(&self.canonical())));
         Page {
             items,
             next_cursor,
@@ -249,10 +252,10 @@ impl TaskQuery {
             return false;
         }
         if let Some(category) = &self.category
-            && !task
+            && task
                 .category
                 .as_ref()
-                .is_some_and(|c| c.to_lowercase() == *category)
+                .is_none_or(|c| c.to_lowercase() != *category)
         {
             return false;
         }
@@ -582,7 +585,10 @@ mod tests {
         assert_eq!(run("due_before=2026-03-05T00:00:00Z"), vec![3]);
         assert_eq!(run("due_after=2026-03-06"), vec![2]);
         // 5 March 02:00 UTC is 4 March in New York: task 5 is after it, task 1 before.
-        assert_eq!(run("due_after=2026-03-05T02:00:00Z&due_before=2026-03-05T06:00:00Z"), vec![5]);
+        assert_eq!(
+            run("due_after=2026-03-05T02:00:00Z&due_before=2026-03-05T06:00:00Z"),
+            vec![5]
+        );
     }
 
     #[test]
@@ -636,14 +642,17 @@ mod tests {
             .run(&tasks, now())
             .next_cursor
             .unwrap();
-        let errors =
-            TaskQuery::from_pairs(&pairs(&format!("limit=2&sort=-title&cursor={cursor}"))).unwrap_err();
+        let errors = TaskQuery::from_pairs(&pairs(&format!("limit=2&sort=-title&cursor={cursor}")))
+            .unwrap_err();
         assert!(errors.has("cursor"));
         assert!(errors.to_string().contains("different query"));
         let mut tampered = cursor.clone().into_bytes();
         tampered[15] = if tampered[15] == b'0' { b'1' } else { b'0' };
         let tampered = String::from_utf8(tampered).unwrap();
-        assert!(TaskQuery::from_pairs(&pairs(&format!("limit=2&sort=title&cursor={tampered}"))).is_err());
+        assert!(
+            TaskQuery::from_pairs(&pairs(&format!("limit=2&sort=title&cursor={tampered}")))
+                .is_err()
+        );
         assert!(TaskQuery::from_pairs(&pairs("cursor=nonsense")).is_err());
     }
 
@@ -653,10 +662,22 @@ mod tests {
             "color=red&status=done&priority=high,extreme&sort=size&limit=501&overdue=yes&due_before=tomorrow&status=all",
         ))
         .unwrap_err();
-        for field in ["color", "status", "priority", "sort", "limit", "overdue", "due_before"] {
+        for field in [
+            "color",
+            "status",
+            "priority",
+            "sort",
+            "limit",
+            "overdue",
+            "due_before",
+        ] {
             assert!(errors.has(field), "{field}: {errors}");
         }
-        assert!(errors.to_string().contains("color: is not a known query parameter"));
+        assert!(
+            errors
+                .to_string()
+                .contains("color: is not a known query parameter")
+        );
         assert!(TaskQuery::from_pairs(&pairs("limit=0")).is_err());
         assert_eq!(query("limit=500").limit, 500);
         assert_eq!(query("").limit, DEFAULT_LIMIT);

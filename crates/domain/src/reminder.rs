@@ -127,10 +127,7 @@ mod tests {
                 ReminderSpec::BeforeDue(IsoDuration::minutes(15)),
             ],
         );
-        assert_eq!(
-            first.iter().map(|r| r.id.0).collect::<Vec<_>>(),
-            vec![1, 2]
-        );
+        assert_eq!(first.iter().map(|r| r.id.0).collect::<Vec<_>>(), vec![1, 2]);
         let second = assign_ids(
             &first,
             vec![

@@ -30,8 +30,7 @@ impl UserId {
     pub fn parse(s: &str) -> Result<UserId, InvalidUserId> {
         let ok = !s.is_empty()
             && s.len() <= MAX_USER_ID_CHARS
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'@' | b'-'));
         if ok {
             Ok(UserId(s.to_owned()))
@@ -356,8 +355,8 @@ mod tests {
 
     #[test]
     fn reminder_times_resolve_relative_reminders_against_the_due_anchor() {
-        use crate::reminder::ReminderSpec;
         use crate::IsoDuration;
+        use crate::reminder::ReminderSpec;
         let task = task_with(|t| {
             t.due_date = Some(due("2026-03-01T09:00:00+01:00"));
             t.reminders = vec![

@@ -1,0 +1,112 @@
+//! Delivering `reminder.due` once per reminder per occurrence, and the
+//! user's notification list.
+
+use chrono::{DateTime, Utc};
+use dapr_http::SubscriptionReply;
+use serde::{Deserialize, Serialize};
+use service_kit::paged_log::{Appended, PagedLog};
+use service_kit::{Dapr, Incoming, Problem, Response, log, subscriber};
+use todo_domain::ReminderDue;
+
+use crate::{PUBSUB, STORE};
+
+/// One entry of `GET /api/{user_id}/notifications`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: String,
+    pub task_id: u64,
+    pub reminder_id: u32,
+    pub title: String,
+    pub remind_at: DateTime<Utc>,
+    pub occurrence: u32,
+    pub delivered_at: DateTime<Utc>,
+    /// Milliseconds between the reminder time and delivery.
+    pub late_ms: i64,
+    pub read: bool,
+}
+
+fn log_of(dapr: &Dapr) -> PagedLog<'_> {
+    PagedLog::new(dapr, STORE, "notifications")
+}
+
+pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> SubscriptionReply {
+    let event = match subscriber::decode(req).and_then(|e| ReminderDue::from_incoming(&e.data).map_err(|e| e.to_string())) {
+        Ok(event) => event,
+        Err(reason) => {
+            log::warn("dropping invalid reminder event", &[("service", &"notifier"), ("reason", &reason)]);
+            return SubscriptionReply::Drop;
+        }
+    };
+    // One notification per reminder per occurrence at a given time, however
+    // many times the job fired or the event was delivered.
+    let id = format!(
+        "t{}-r{}-o{}-{}",
+        event.task_id,
+        event.reminder_id.0,
+        event.occurrence,
+        event.remind_at.timestamp()
+    );
+    let user = event.user_id.as_str();
+    let notification = Notification {
+        id: id.clone(),
+        task_id: event.task_id,
+        reminder_id: event.reminder_id.0,
+        title: event.title.clone(),
+        remind_at: event.remind_at,
+        occurrence: event.occurrence,
+        delivered_at: now,
+        late_ms: (now - event.remind_at).num_milliseconds(),
+        read: false,
+    };
+    match log_of(dapr).append(user, &id, &notification).await {
+        Ok(Appended::Duplicate) => SubscriptionReply::Success,
+        Ok(Appended::Stored) => {
+            log::info(
+                "REMINDER",
+                &[("user_id", &user), ("task_id", &event.task_id), ("title", &event.title), ("remind_at", &event.remind_at), ("late_ms", &notification.late_ms)],
+            );
+            if let Err(e) = dapr.publish(PUBSUB, "task-updates", &event.device_update(), user).await {
+                // The notification is stored and listed; only the live push is lost.
+                log::warn("could not push the notification to devices", &[("user_id", &user), ("error", &e)]);
+            }
+            SubscriptionReply::Success
+        }
+        Err(e) => {
+            log::error("could not store the notification; will retry", &[("user_id", &user), ("error", &e)]);
+            SubscriptionReply::Retry
+        }
+    }
+}
+
+pub async fn list(dapr: &Dapr, req: &Incoming, user: &str) -> Result<Response, Problem> {
+    let unread_only = match req.query_value("unread") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => return Err(Problem::bad_request(format!("unread must be true or false, not '{other}'"))),
+    };
+    let mut items: Vec<Notification> = log_of(dapr).read_all(user).await?;
+    items.reverse();
+    items.retain(|n| !unread_only || !n.read);
+    Ok(service_kit::json(http::StatusCode::OK, &serde_json::json!({ "items": items })))
+}
+
+pub async fn mark_read(dapr: &Dapr, user: &str, id: &str) -> Result<Response, Problem> {
+    let changed = log_of(dapr)
+        .update(user, |n: &mut Notification| {
+            let hit = n.id == id && !n.read;
+            if hit {
+                n.read = true;
+            }
+            hit
+        })
+        .await?;
+    if changed {
+        return Ok(service_kit::empty(http::StatusCode::NO_CONTENT));
+    }
+    let exists = log_of(dapr).read_all::<Notification>(user).await?.iter().any(|n| n.id == id);
+    if exists {
+        Ok(service_kit::empty(http::StatusCode::NO_CONTENT))
+    } else {
+        Err(Problem::not_found(format!("notification '{id}' does not exist")))
+    }
+}
