@@ -18,6 +18,10 @@ pub struct Stack {
     pub api: String,
     /// `ws://127.0.0.1:8081`
     pub realtime: String,
+    /// The stack's state directory (logs, data, secrets).
+    pub dir: String,
+    /// Added to every default port of the stack.
+    pub port_offset: u16,
     secret: Vec<u8>,
     http: reqwest::Client,
 }
@@ -31,26 +35,63 @@ impl Stack {
     pub fn from_env() -> Result<Self> {
         let stack_dir = std::env::var("STACK_DIR").unwrap_or_else(|_| ".stack".into());
         let secrets_path = format!("{stack_dir}/secrets.json");
-        let secrets: Value = serde_json::from_slice(
-            &std::fs::read(&secrets_path)
-                .with_context(|| format!("reading {secrets_path}: is the stack running? (scripts/stack start)"))?,
-        )?;
+        let secrets: Value =
+            serde_json::from_slice(&std::fs::read(&secrets_path).with_context(|| {
+                format!("reading {secrets_path}: is the stack running? (scripts/stack start)")
+            })?)?;
         let secret = secrets["jwt-secret"]
             .as_str()
             .context("secrets.json has no jwt-secret")?
             .as_bytes()
             .to_vec();
+        let port_offset = std::env::var("TODO_STACK_PORT_OFFSET")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         Ok(Self {
+            dir: stack_dir,
+            port_offset,
             api: std::env::var("TODO_API_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into()),
-            realtime: std::env::var("REALTIME_URL").unwrap_or_else(|_| "ws://127.0.0.1:8081".into()),
+            realtime: std::env::var("REALTIME_URL")
+                .unwrap_or_else(|_| "ws://127.0.0.1:8081".into()),
             secret,
-            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build()?,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()?,
         })
+    }
+
+    /// A port of the stack: the default `base` moved by the stack's offset.
+    pub fn port(&self, base: u16) -> u16 {
+        base + self.port_offset
+    }
+
+    /// Runs `scripts/stack ARGS` against this stack (restart a service,
+    /// stop or start Kafka), failing with its output when it fails.
+    pub fn control(&self, args: &[&str]) -> Result<()> {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/stack");
+        let output = std::process::Command::new(script)
+            .args(args)
+            .env("TODO_STACK_DIR", &self.dir)
+            .env("TODO_STACK_PORT_OFFSET", self.port_offset.to_string())
+            .output()?;
+        if !output.status.success() {
+            bail!(
+                "scripts/stack {} failed: {}{}",
+                args.join(" "),
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(())
     }
 
     /// A user id no other test uses.
     pub fn new_user(&self, prefix: &str) -> String {
-        format!("{prefix}-{}", &uuid::Uuid::new_v4().simple().to_string()[..12])
+        format!(
+            "{prefix}-{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        )
     }
 
     /// A token for `user` valid for `ttl_secs` (negative: already expired).
@@ -72,7 +113,12 @@ impl Stack {
     }
 
     /// A request to the public API as `user` (path relative to `/api/{user}`).
-    pub fn request(&self, method: reqwest::Method, user: &str, path: &str) -> reqwest::RequestBuilder {
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        user: &str,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
         self.http
             .request(method, format!("{}/api/{user}{path}", self.api))
             .bearer_auth(self.token(user))
@@ -100,7 +146,10 @@ impl Stack {
 
     /// `GET` a path of `user`'s API as JSON, asserting 200.
     pub async fn get_json(&self, user: &str, path: &str) -> Result<Value> {
-        let response = self.request(reqwest::Method::GET, user, path).send().await?;
+        let response = self
+            .request(reqwest::Method::GET, user, path)
+            .send()
+            .await?;
         let status = response.status();
         let body: Value = response.json().await?;
         if status != reqwest::StatusCode::OK {
@@ -110,7 +159,12 @@ impl Stack {
     }
 
     /// Polls `probe` until it returns `Some`, for at most `timeout`.
-    pub async fn eventually<T, F, Fut>(&self, what: &str, timeout: Duration, mut probe: F) -> Result<T>
+    pub async fn eventually<T, F, Fut>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut probe: F,
+    ) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<Option<T>>>,
@@ -159,7 +213,12 @@ pub async fn next_json(socket: &mut Socket, timeout: Duration) -> Result<Value> 
 }
 
 /// Waits for a frame about task `task_id` of type `kind`, skipping others.
-pub async fn next_about(socket: &mut Socket, kind: &str, task_id: u64, timeout: Duration) -> Result<Value> {
+pub async fn next_about(
+    socket: &mut Socket,
+    kind: &str,
+    task_id: u64,
+    timeout: Duration,
+) -> Result<Value> {
     let deadline = Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());

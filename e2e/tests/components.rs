@@ -14,7 +14,8 @@ fn repo() -> PathBuf {
 }
 
 fn wasm_tools() -> Result<String> {
-    std::env::var("WASM_TOOLS").context("WASM_TOOLS is not set: run the tests with 'scripts/stack test'")
+    std::env::var("WASM_TOOLS")
+        .context("WASM_TOOLS is not set: run the tests with 'scripts/stack test'")
 }
 
 fn component(name: &str) -> PathBuf {
@@ -43,17 +44,29 @@ fn every_component_targets_the_service_world() -> Result<()> {
 fn no_component_imports_anything_but_wasi() -> Result<()> {
     let tool = wasm_tools()?;
     for name in COMPONENTS {
-        let output = Command::new(&tool).args(["component", "wit"]).arg(component(name)).output()?;
-        ensure!(output.status.success(), "wasm-tools could not read {name}.wasm");
+        let output = Command::new(&tool)
+            .args(["component", "wit"])
+            .arg(component(name))
+            .output()?;
+        ensure!(
+            output.status.success(),
+            "wasm-tools could not read {name}.wasm"
+        );
         let wit = String::from_utf8(output.stdout)?;
         let imports: Vec<&str> = wit
             .lines()
             .map(str::trim)
             .filter_map(|l| l.strip_prefix("import "))
             .collect();
-        ensure!(!imports.is_empty(), "{name}.wasm shows no imports at all; is it a component?");
+        ensure!(
+            !imports.is_empty(),
+            "{name}.wasm shows no imports at all; is it a component?"
+        );
         let foreign: Vec<&&str> = imports.iter().filter(|i| !i.starts_with("wasi:")).collect();
-        ensure!(foreign.is_empty(), "{name}.wasm imports non-WASI interfaces: {foreign:?}");
+        ensure!(
+            foreign.is_empty(),
+            "{name}.wasm imports non-WASI interfaces: {foreign:?}"
+        );
     }
     Ok(())
 }

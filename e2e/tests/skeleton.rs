@@ -12,7 +12,9 @@ async fn a_created_task_reaches_the_audit_log_and_the_users_websocket() -> Resul
     let user = stack.new_user("skeleton");
     let mut socket = stack.connect(&user, "").await?;
 
-    let task = stack.create_task(&user, json!({"title": "Walk the skeleton"})).await?;
+    let task = stack
+        .create_task(&user, json!({"title": "Walk the skeleton"}))
+        .await?;
     let id = task["id"].as_u64().expect("a created task has an id");
     assert_eq!(task["title"], "Walk the skeleton");
     assert_eq!(task["version"], 1);
@@ -20,17 +22,26 @@ async fn a_created_task_reaches_the_audit_log_and_the_users_websocket() -> Resul
     // todo-api -> Kafka (task-updates) -> realtime's daprd -> realtime -> this socket.
     let frame = next_about(&mut socket, "task.created", id, Duration::from_secs(20)).await?;
     assert_eq!(frame["task"]["title"], "Walk the skeleton");
-    assert!(frame["seq"].as_u64().is_some(), "task updates carry the user's sequence number");
+    assert!(
+        frame["seq"].as_u64().is_some(),
+        "task updates carry the user's sequence number"
+    );
 
     // todo-api -> Kafka (task-events) -> audit's daprd -> audit -> audit's store,
     // read back through todo-api -> service invocation -> audit.
     let entry = stack
-        .eventually("the audit entry of the created task", Duration::from_secs(20), || async {
-            let page = stack.get_json(&user, &format!("/audit?task_id={id}")).await?;
-            Ok(page["items"]
-                .as_array()
-                .and_then(|items| items.iter().find(|e| e["type"] == "task.created").cloned()))
-        })
+        .eventually(
+            "the audit entry of the created task",
+            Duration::from_secs(20),
+            || async {
+                let page = stack
+                    .get_json(&user, &format!("/audit?task_id={id}"))
+                    .await?;
+                Ok(page["items"]
+                    .as_array()
+                    .and_then(|items| items.iter().find(|e| e["type"] == "task.created").cloned()))
+            },
+        )
         .await?;
     assert_eq!(entry["user_id"], user.as_str());
     assert_eq!(entry["task_id"], id);
@@ -44,9 +55,17 @@ async fn another_users_socket_never_sees_the_change() -> Result<()> {
     let mut alice_socket = stack.connect(&alice, "").await?;
     let mut bob_socket = stack.connect(&bob, "").await?;
 
-    let task = stack.create_task(&alice, json!({"title": "private"})).await?;
+    let task = stack
+        .create_task(&alice, json!({"title": "private"}))
+        .await?;
     let id = task["id"].as_u64().expect("id");
-    next_about(&mut alice_socket, "task.created", id, Duration::from_secs(20)).await?;
+    next_about(
+        &mut alice_socket,
+        "task.created",
+        id,
+        Duration::from_secs(20),
+    )
+    .await?;
     let leaked = e2e::next_json(&mut bob_socket, Duration::from_secs(2)).await;
     assert!(leaked.is_err(), "bob received alice's update: {leaked:?}");
     Ok(())
@@ -58,9 +77,9 @@ async fn every_service_answers_its_health_check() -> Result<()> {
     let realtime_http = stack.realtime.replacen("ws://", "http://", 1);
     for url in [
         format!("{}/healthz", stack.api),
-        "http://127.0.0.1:8082/healthz".into(),
-        "http://127.0.0.1:8083/healthz".into(),
-        "http://127.0.0.1:8084/healthz".into(),
+        format!("http://127.0.0.1:{}/healthz", stack.port(8082)),
+        format!("http://127.0.0.1:{}/healthz", stack.port(8083)),
+        format!("http://127.0.0.1:{}/healthz", stack.port(8084)),
         format!("{realtime_http}/healthz"),
     ] {
         let status = stack.raw(reqwest::Method::GET, &url).send().await?.status();

@@ -42,3 +42,17 @@ stop_all() {
     rm -f "$f"
   done
 }
+
+# stop_one NAME: stops one process group, waiting up to 10 s before KILL.
+stop_one() {
+  local f="$STACK_DIR/pids/$1.pid" pid i
+  [ -e "$f" ] || return 0
+  pid=$(cat "$f")
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 40; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.25
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  rm -f "$f"
+}

@@ -112,3 +112,10 @@ provision_all() {
   provision_dapr
   kafka_install "$STACK_CACHE"
 }
+
+# Finds the installed tools without building anything (for commands that
+# act on a running stack).
+provision_dapr_quiet() {
+  provision_wasmtime >/dev/null
+  provision_dapr >/dev/null
+}

@@ -33,14 +33,27 @@ pub struct AuditEntry {
 
 impl AuditEntry {
     /// Builds an entry from an event payload, or says why the event is invalid.
-    pub fn from_event(data: &serde_json::Value, recorded_at: DateTime<Utc>) -> Result<Self, String> {
-        let text = |name: &str| data.get(name).and_then(|v| v.as_str()).filter(|s| !s.is_empty());
-        let id = text("event_id").ok_or("the event has no event_id")?.to_owned();
-        let kind = text("event_type").ok_or("the event has no event_type")?.to_owned();
+    pub fn from_event(
+        data: &serde_json::Value,
+        recorded_at: DateTime<Utc>,
+    ) -> Result<Self, String> {
+        let text = |name: &str| {
+            data.get(name)
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+        };
+        let id = text("event_id")
+            .ok_or("the event has no event_id")?
+            .to_owned();
+        let kind = text("event_type")
+            .ok_or("the event has no event_type")?
+            .to_owned();
         if !(kind.starts_with("task.") || kind.starts_with("reminder.")) {
             return Err(format!("unknown event_type '{kind}'"));
         }
-        let user_id = text("user_id").ok_or("the event has no user_id")?.to_owned();
+        let user_id = text("user_id")
+            .ok_or("the event has no user_id")?
+            .to_owned();
         if !valid_user_id(&user_id) {
             return Err(format!("invalid user_id '{user_id}'"));
         }
@@ -193,7 +206,10 @@ mod tests {
     fn an_event_without_a_user_id_is_rejected_with_the_reason() {
         let mut e = event("1", "task.created", 1, "2026-01-01T00:00:00Z");
         e.as_object_mut().unwrap().remove("user_id");
-        assert_eq!(AuditEntry::from_event(&e, Utc::now()).unwrap_err(), "the event has no user_id");
+        assert_eq!(
+            AuditEntry::from_event(&e, Utc::now()).unwrap_err(),
+            "the event has no user_id"
+        );
     }
 
     #[test]
@@ -201,20 +217,39 @@ mod tests {
         let now = Utc::now();
         let entries: Vec<AuditEntry> = (1..=5)
             .map(|i| {
-                let kind = if i % 2 == 0 { "task.updated" } else { "task.created" };
-                AuditEntry::from_event(&event(&i.to_string(), kind, i, &format!("2026-01-0{i}T00:00:00Z")), now).unwrap()
+                let kind = if i % 2 == 0 {
+                    "task.updated"
+                } else {
+                    "task.created"
+                };
+                AuditEntry::from_event(
+                    &event(&i.to_string(), kind, i, &format!("2026-01-0{i}T00:00:00Z")),
+                    now,
+                )
+                .unwrap()
             })
             .collect();
-        let query = AuditQuery::parse(&[("type".into(), "task.created".into()), ("limit".into(), "2".into())]).unwrap();
+        let query = AuditQuery::parse(&[
+            ("type".into(), "task.created".into()),
+            ("limit".into(), "2".into()),
+        ])
+        .unwrap();
         let page = query.page(&entries);
         assert_eq!(page.total, 3);
-        assert_eq!(page.items.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(), ["5", "3"]);
+        assert_eq!(
+            page.items.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["5", "3"]
+        );
         assert_eq!(page.next_cursor.as_deref(), Some("o2"));
     }
 
     #[test]
     fn unknown_parameters_and_bad_values_are_all_reported() {
-        let err = AuditQuery::parse(&[("limit".into(), "0".into()), ("colour".into(), "red".into())]).unwrap_err();
+        let err = AuditQuery::parse(&[
+            ("limit".into(), "0".into()),
+            ("colour".into(), "red".into()),
+        ])
+        .unwrap_err();
         assert_eq!(err.status(), 422);
     }
 }

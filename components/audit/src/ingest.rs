@@ -30,17 +30,34 @@ pub async fn deliver(dapr: &Dapr, topic: &str, request: &Incoming) -> Response {
         .and_then(|event| AuditEntry::from_event(&event.data, chrono::Utc::now()))
     {
         Err(reason) => {
-            log::warn("dropping invalid event", &[("service", &"audit"), ("topic", &topic), ("reason", &reason)]);
+            log::warn(
+                "dropping invalid event",
+                &[
+                    ("service", &"audit"),
+                    ("topic", &topic),
+                    ("reason", &reason),
+                ],
+            );
             SubscriptionReply::Drop
         }
         Ok(entry) => match store::record(dapr, &entry).await {
             Ok(Appended::Stored) => SubscriptionReply::Success,
             Ok(Appended::Duplicate) => {
-                log::info("duplicate event ignored", &[("service", &"audit"), ("event_id", &entry.id)]);
+                log::info(
+                    "duplicate event ignored",
+                    &[("service", &"audit"), ("event_id", &entry.id)],
+                );
                 SubscriptionReply::Success
             }
             Err(e) => {
-                log::error("could not store event", &[("service", &"audit"), ("event_id", &entry.id), ("error", &e)]);
+                log::error(
+                    "could not store event",
+                    &[
+                        ("service", &"audit"),
+                        ("event_id", &entry.id),
+                        ("error", &e),
+                    ],
+                );
                 SubscriptionReply::Retry
             }
         },

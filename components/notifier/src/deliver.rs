@@ -30,10 +30,15 @@ fn log_of(dapr: &Dapr) -> PagedLog<'_> {
 }
 
 pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> SubscriptionReply {
-    let event = match subscriber::decode(req).and_then(|e| ReminderDue::from_incoming(&e.data).map_err(|e| e.to_string())) {
+    let event = match subscriber::decode(req)
+        .and_then(|e| ReminderDue::from_incoming(&e.data).map_err(|e| e.to_string()))
+    {
         Ok(event) => event,
         Err(reason) => {
-            log::warn("dropping invalid reminder event", &[("service", &"notifier"), ("reason", &reason)]);
+            log::warn(
+                "dropping invalid reminder event",
+                &[("service", &"notifier"), ("reason", &reason)],
+            );
             return SubscriptionReply::Drop;
         }
     };
@@ -63,16 +68,31 @@ pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> Sub
         Ok(Appended::Stored) => {
             log::info(
                 "REMINDER",
-                &[("user_id", &user), ("task_id", &event.task_id), ("title", &event.title), ("remind_at", &event.remind_at), ("late_ms", &notification.late_ms)],
+                &[
+                    ("user_id", &user),
+                    ("task_id", &event.task_id),
+                    ("title", &event.title),
+                    ("remind_at", &event.remind_at),
+                    ("late_ms", &notification.late_ms),
+                ],
             );
-            if let Err(e) = dapr.publish(PUBSUB, "task-updates", &event.device_update(), user).await {
+            if let Err(e) = dapr
+                .publish(PUBSUB, "task-updates", &event.device_update(), user)
+                .await
+            {
                 // The notification is stored and listed; only the live push is lost.
-                log::warn("could not push the notification to devices", &[("user_id", &user), ("error", &e)]);
+                log::warn(
+                    "could not push the notification to devices",
+                    &[("user_id", &user), ("error", &e)],
+                );
             }
             SubscriptionReply::Success
         }
         Err(e) => {
-            log::error("could not store the notification; will retry", &[("user_id", &user), ("error", &e)]);
+            log::error(
+                "could not store the notification; will retry",
+                &[("user_id", &user), ("error", &e)],
+            );
             SubscriptionReply::Retry
         }
     }
@@ -82,12 +102,19 @@ pub async fn list(dapr: &Dapr, req: &Incoming, user: &str) -> Result<Response, P
     let unread_only = match req.query_value("unread") {
         None | Some("false") => false,
         Some("true") => true,
-        Some(other) => return Err(Problem::bad_request(format!("unread must be true or false, not '{other}'"))),
+        Some(other) => {
+            return Err(Problem::bad_request(format!(
+                "unread must be true or false, not '{other}'"
+            )));
+        }
     };
     let mut items: Vec<Notification> = log_of(dapr).read_all(user).await?;
     items.reverse();
     items.retain(|n| !unread_only || !n.read);
-    Ok(service_kit::json(http::StatusCode::OK, &serde_json::json!({ "items": items })))
+    Ok(service_kit::json(
+        http::StatusCode::OK,
+        &serde_json::json!({ "items": items }),
+    ))
 }
 
 pub async fn mark_read(dapr: &Dapr, user: &str, id: &str) -> Result<Response, Problem> {
@@ -103,10 +130,16 @@ pub async fn mark_read(dapr: &Dapr, user: &str, id: &str) -> Result<Response, Pr
     if changed {
         return Ok(service_kit::empty(http::StatusCode::NO_CONTENT));
     }
-    let exists = log_of(dapr).read_all::<Notification>(user).await?.iter().any(|n| n.id == id);
+    let exists = log_of(dapr)
+        .read_all::<Notification>(user)
+        .await?
+        .iter()
+        .any(|n| n.id == id);
     if exists {
         Ok(service_kit::empty(http::StatusCode::NO_CONTENT))
     } else {
-        Err(Problem::not_found(format!("notification '{id}' does not exist")))
+        Err(Problem::not_found(format!(
+            "notification '{id}' does not exist"
+        )))
     }
 }

@@ -35,8 +35,12 @@ async fn route(req: &Incoming) -> Result<Response, Problem> {
     match (&req.method, req.path().as_slice()) {
         (&Method::GET, ["healthz"]) => Ok(service_kit::json(http::StatusCode::OK, &"ok")),
         (&Method::GET, ["dapr", "subscribe"]) => Ok(subscriptions()),
-        (&Method::POST, ["events", "task-events"]) => Ok(subscriber::reply(schedule::on_task_event(&dapr, req, now).await)),
-        (&Method::POST, ["events", "reminders"]) => Ok(subscriber::reply(deliver::on_reminder(&dapr, req, now).await)),
+        (&Method::POST, ["events", "task-events"]) => Ok(subscriber::reply(
+            schedule::on_task_event(&dapr, req, now).await,
+        )),
+        (&Method::POST, ["events", "reminders"]) => Ok(subscriber::reply(
+            deliver::on_reminder(&dapr, req, now).await,
+        )),
         (&Method::POST, ["job", name]) => fire::on_job(&dapr, name, req, now).await,
         (&Method::GET, ["api", user, "notifications"]) => {
             service_kit::auth::require_user(&dapr, req, user, now.timestamp()).await?;
@@ -46,7 +50,11 @@ async fn route(req: &Incoming) -> Result<Response, Problem> {
             service_kit::auth::require_user(&dapr, req, user, now.timestamp()).await?;
             deliver::mark_read(&dapr, user, id).await
         }
-        _ => Err(Problem::not_found(format!("no route for {} /{}", req.method, req.segments.join("/")))),
+        _ => Err(Problem::not_found(format!(
+            "no route for {} /{}",
+            req.method,
+            req.segments.join("/")
+        ))),
     }
 }
 

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use dapr_http::{DaprError, Job, StateOp, SubscriptionReply};
 use serde::{Deserialize, Serialize};
 use service_kit::{Dapr, Incoming, log, subscriber};
-use todo_domain::{IncomingEvent, ReminderId, Task, TaskEventType, reminder_job_name, validate_incoming};
+use todo_domain::{
+    IncomingEvent, ReminderId, Task, TaskEventType, reminder_job_name, validate_incoming,
+};
 
 use crate::STORE;
 
@@ -36,11 +38,16 @@ pub fn key(user: &str, task_id: u64) -> String {
 }
 
 pub async fn on_task_event(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> SubscriptionReply {
-    let event = match subscriber::decode(req).and_then(|e| validate_incoming(&e.data).map_err(|e| e.to_string())) {
+    let event = match subscriber::decode(req)
+        .and_then(|e| validate_incoming(&e.data).map_err(|e| e.to_string()))
+    {
         Ok(IncomingEvent::Task(event)) => event,
         Ok(IncomingEvent::Reminder(_)) => return SubscriptionReply::Success,
         Err(reason) => {
-            log::warn("dropping invalid event", &[("service", &"notifier"), ("reason", &reason)]);
+            log::warn(
+                "dropping invalid event",
+                &[("service", &"notifier"), ("reason", &reason)],
+            );
             return SubscriptionReply::Drop;
         }
     };
@@ -48,7 +55,10 @@ pub async fn on_task_event(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> S
     match reconcile(dapr, &event.task, deleted, now).await {
         Ok(()) => SubscriptionReply::Success,
         Err(e) => {
-            log::error("could not reschedule reminders; will retry", &[("event_id", &event.event_id), ("error", &e)]);
+            log::error(
+                "could not reschedule reminders; will retry",
+                &[("event_id", &event.event_id), ("error", &e)],
+            );
             SubscriptionReply::Retry
         }
     }
@@ -57,7 +67,12 @@ pub async fn on_task_event(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> S
 /// Makes the task's scheduled jobs match its current reminders. Events for
 /// an older version than the one already scheduled are ignored, so
 /// redelivered or reordered events cannot bring back stale reminders.
-async fn reconcile(dapr: &Dapr, task: &Task, deleted: bool, now: DateTime<Utc>) -> Result<(), DaprError> {
+async fn reconcile(
+    dapr: &Dapr,
+    task: &Task,
+    deleted: bool,
+    now: DateTime<Utc>,
+) -> Result<(), DaprError> {
     let user = task.user_id.as_str();
     let key = key(user, task.id);
     let stored = dapr.get_state::<Scheduled>(STORE, &key).await?;
@@ -78,16 +93,28 @@ async fn reconcile(dapr: &Dapr, task: &Task, deleted: bool, now: DateTime<Utc>) 
             })
             .collect()
     };
-    let previous = stored.as_ref().map(|s| s.value.jobs.clone()).unwrap_or_default();
+    let previous = stored
+        .as_ref()
+        .map(|s| s.value.jobs.clone())
+        .unwrap_or_default();
     for job in &wanted {
         if previous.iter().any(|p| p == job) {
             continue;
         }
-        let data = serde_json::json!(JobData { user_id: user.to_owned(), task_id: task.id });
-        dapr.schedule_job(&job.name, &Job::once_at(job.remind_at.to_rfc3339(), data)).await?;
+        let data = serde_json::json!(JobData {
+            user_id: user.to_owned(),
+            task_id: task.id
+        });
+        dapr.schedule_job(&job.name, &Job::once_at(job.remind_at.to_rfc3339(), data))
+            .await?;
         log::info(
             "reminder scheduled",
-            &[("user_id", &user), ("task_id", &task.id), ("job", &job.name), ("remind_at", &job.remind_at)],
+            &[
+                ("user_id", &user),
+                ("task_id", &task.id),
+                ("job", &job.name),
+                ("remind_at", &job.remind_at),
+            ],
         );
     }
     // Record the new set before deleting old jobs: a stale job that fires in
@@ -95,14 +122,27 @@ async fn reconcile(dapr: &Dapr, task: &Task, deleted: bool, now: DateTime<Utc>) 
     let op = if deleted {
         StateOp::delete(&key, stored.as_ref().and_then(|s| s.etag.clone()))
     } else {
-        let value = serde_json::to_value(Scheduled { task: task.clone(), jobs: wanted.clone() })
-            .map_err(|source| DaprError::Encode { operation: "schedule".into(), source })?;
+        let value = serde_json::to_value(Scheduled {
+            task: task.clone(),
+            jobs: wanted.clone(),
+        })
+        .map_err(|source| DaprError::Encode {
+            operation: "schedule".into(),
+            source,
+        })?;
         StateOp::upsert(&key, value, stored.as_ref().and_then(|s| s.etag.clone()))
     };
     dapr.transact_state(STORE, &[op]).await?;
     for job in previous.iter().filter(|p| !wanted.contains(p)) {
         dapr.delete_job(&job.name).await?;
-        log::info("reminder cancelled", &[("user_id", &user), ("task_id", &task.id), ("job", &job.name)]);
+        log::info(
+            "reminder cancelled",
+            &[
+                ("user_id", &user),
+                ("task_id", &task.id),
+                ("job", &job.name),
+            ],
+        );
     }
     Ok(())
 }

@@ -32,17 +32,26 @@ async fn handle(request: http::Request<Vec<u8>>) -> Response {
             let outcome = deliver(&Settings::from_env().dapr(), &request).await;
             subscriber::reply(outcome)
         }
-        _ => Problem::not_found(format!("no route for {} /{}", request.method, request.segments.join("/")))
-            .into_response(),
+        _ => Problem::not_found(format!(
+            "no route for {} /{}",
+            request.method,
+            request.segments.join("/")
+        ))
+        .into_response(),
     }
 }
 
 async fn deliver(dapr: &Dapr, request: &Incoming) -> SubscriptionReply {
-    let event = match subscriber::decode(request).and_then(|e| validate_incoming(&e.data).map_err(|e| e.to_string())) {
+    let event = match subscriber::decode(request)
+        .and_then(|e| validate_incoming(&e.data).map_err(|e| e.to_string()))
+    {
         Ok(IncomingEvent::Task(event)) => event,
         Ok(IncomingEvent::Reminder(_)) => return SubscriptionReply::Success,
         Err(reason) => {
-            log::warn("dropping invalid event", &[("service", &"recurring"), ("reason", &reason)]);
+            log::warn(
+                "dropping invalid event",
+                &[("service", &"recurring"), ("reason", &reason)],
+            );
             return SubscriptionReply::Drop;
         }
     };
@@ -56,13 +65,22 @@ async fn deliver(dapr: &Dapr, request: &Incoming) -> SubscriptionReply {
     let body = match serde_json::to_vec(&instance) {
         Ok(body) => body,
         Err(e) => {
-            log::error("could not encode the next instance", &[("event_id", &event.event_id), ("error", &e)]);
+            log::error(
+                "could not encode the next instance",
+                &[("event_id", &event.event_id), ("error", &e)],
+            );
             return SubscriptionReply::Drop;
         }
     };
     let path = format!("/internal/users/{}/instances", event.user_id.as_str());
-    let headers = [(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"))];
-    match dapr.invoke("todo-api", Method::POST, &path, &headers, body).await {
+    let headers = [(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    )];
+    match dapr
+        .invoke("todo-api", Method::POST, &path, &headers, body)
+        .await
+    {
         Ok(response) if response.status().is_success() => {
             log::info(
                 "next instance ensured",
@@ -78,16 +96,29 @@ async fn deliver(dapr: &Dapr, request: &Incoming) -> SubscriptionReply {
         Ok(response) if response.status().is_client_error() => {
             log::warn(
                 "todo-api refused the next instance",
-                &[("event_id", &event.event_id), ("status", &response.status()), ("body", &String::from_utf8_lossy(response.body()))],
+                &[
+                    ("event_id", &event.event_id),
+                    ("status", &response.status()),
+                    ("body", &String::from_utf8_lossy(response.body())),
+                ],
             );
             SubscriptionReply::Drop
         }
         Ok(response) => {
-            log::warn("todo-api failed; will retry", &[("event_id", &event.event_id), ("status", &response.status())]);
+            log::warn(
+                "todo-api failed; will retry",
+                &[
+                    ("event_id", &event.event_id),
+                    ("status", &response.status()),
+                ],
+            );
             SubscriptionReply::Retry
         }
         Err(e) => {
-            log::warn("todo-api unreachable; will retry", &[("event_id", &event.event_id), ("error", &e)]);
+            log::warn(
+                "todo-api unreachable; will retry",
+                &[("event_id", &event.event_id), ("error", &e)],
+            );
             SubscriptionReply::Retry
         }
     }

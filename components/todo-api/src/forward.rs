@@ -13,10 +13,18 @@ pub async fn to(ctx: &Ctx, app_id: &str, req: &Incoming) -> Result<Response, Pro
         .collect();
     let response = ctx
         .dapr
-        .invoke(app_id, req.method.clone(), &req.path_and_query(), &headers, req.body.clone())
+        .invoke(
+            app_id,
+            req.method.clone(),
+            &req.path_and_query(),
+            &headers,
+            req.body.clone(),
+        )
         .await
         .map_err(Problem::unavailable)?;
-    if response.status().is_server_error() && response.status() != http::StatusCode::SERVICE_UNAVAILABLE {
+    if response.status().is_server_error()
+        && response.status() != http::StatusCode::SERVICE_UNAVAILABLE
+    {
         // Dapr answers 500 when the target app cannot be reached.
         return Err(Problem::unavailable(format!(
             "{app_id} answered {}: {}",

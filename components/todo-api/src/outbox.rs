@@ -49,16 +49,23 @@ pub async fn arm(dapr: &Dapr, user: &str) -> Result<(), DaprError> {
 }
 
 async fn rearm(dapr: &Dapr, user: &str, seconds: i64) {
-    let job = Job::once_at(seconds_from_now(seconds), serde_json::json!({ "user_id": user }));
+    let job = Job::once_at(
+        seconds_from_now(seconds),
+        serde_json::json!({ "user_id": user }),
+    );
     if let Err(e) = dapr.schedule_job(&job_name(user), &job).await {
-        log::error("could not arm the outbox relay", &[("user_id", &user), ("error", &e)]);
+        log::error(
+            "could not arm the outbox relay",
+            &[("user_id", &user), ("error", &e)],
+        );
     }
 }
 
 async fn publish(dapr: &Dapr, event: &TaskEvent) -> Result<(), DaprError> {
     let user = event.user_id.as_str();
     dapr.publish(PUBSUB, TASK_EVENTS, event, user).await?;
-    dapr.publish(PUBSUB, TASK_UPDATES, &event.device_update(), user).await
+    dapr.publish(PUBSUB, TASK_UPDATES, &event.device_update(), user)
+        .await
 }
 
 /// Publishes a just-committed change, or leaves it to the relay.
@@ -73,7 +80,10 @@ pub async fn after_commit(dapr: &Dapr, event: &TaskEvent, backed_up: bool) {
             let delete = [StateOp::delete(store::outbox_key(user, event.seq), None)];
             if let Err(e) = dapr.transact_state(store::STORE, &delete).await {
                 // Harmless: the relay finds it and publishes it again; consumers dedupe.
-                log::warn("could not clear a published outbox entry", &[("user_id", &user), ("error", &e)]);
+                log::warn(
+                    "could not clear a published outbox entry",
+                    &[("user_id", &user), ("error", &e)],
+                );
             }
         }
         Err(e) => {
@@ -89,12 +99,16 @@ pub async fn after_commit(dapr: &Dapr, event: &TaskEvent, backed_up: bool) {
 
 async fn mark_backed_up(dapr: &Dapr, user: &str) {
     for _ in 0..5 {
-        let Ok((mut meta, etag)) = store::meta(dapr, user).await else { return };
+        let Ok((mut meta, etag)) = store::meta(dapr, user).await else {
+            return;
+        };
         if meta.backlog {
             return;
         }
         meta.backlog = true;
-        let Ok(value) = serde_json::to_value(&meta) else { return };
+        let Ok(value) = serde_json::to_value(&meta) else {
+            return;
+        };
         let op = [StateOp::upsert(store::meta_key(user), value, etag)];
         match dapr.transact_state(store::STORE, &op).await {
             Err(DaprError::EtagMismatch) => continue,
@@ -107,7 +121,9 @@ async fn mark_backed_up(dapr: &Dapr, user: &str) {
 pub async fn relay(dapr: &Dapr, user: &str) -> Result<(), DaprError> {
     let (meta, _) = store::meta(dapr, user).await?;
     let last = meta.seq.min(meta.relayed + RELAY_BATCH);
-    let keys: Vec<String> = (meta.relayed + 1..=last).map(|s| store::outbox_key(user, s)).collect();
+    let keys: Vec<String> = (meta.relayed + 1..=last)
+        .map(|s| store::outbox_key(user, s))
+        .collect();
     let mut pending: Vec<OutboxEntry> = dapr
         .get_bulk_state::<OutboxEntry>(store::STORE, &keys)
         .await?
@@ -120,14 +136,20 @@ pub async fn relay(dapr: &Dapr, user: &str) -> Result<(), DaprError> {
     let mut published = Vec::new();
     for entry in &pending {
         if let Err(e) = publish(dapr, &entry.event).await {
-            log::warn("relay could not publish; retrying in 2s", &[("user_id", &user), ("seq", &entry.seq), ("error", &e)]);
+            log::warn(
+                "relay could not publish; retrying in 2s",
+                &[("user_id", &user), ("seq", &entry.seq), ("error", &e)],
+            );
             through = entry.seq - 1;
             break;
         }
         published.push(entry.seq);
     }
     if !published.is_empty() {
-        log::info("relay published pending events", &[("user_id", &user), ("count", &published.len())]);
+        log::info(
+            "relay published pending events",
+            &[("user_id", &user), ("count", &published.len())],
+        );
     }
     let done = settle(dapr, user, through, &published).await?;
     if !done {
@@ -137,7 +159,12 @@ pub async fn relay(dapr: &Dapr, user: &str) -> Result<(), DaprError> {
 }
 
 /// Records the relay's progress; returns whether the outbox is now empty.
-async fn settle(dapr: &Dapr, user: &str, through: u64, published: &[u64]) -> Result<bool, DaprError> {
+async fn settle(
+    dapr: &Dapr,
+    user: &str,
+    through: u64,
+    published: &[u64],
+) -> Result<bool, DaprError> {
     for _ in 0..10 {
         let (mut meta, etag) = store::meta(dapr, user).await?;
         meta.relayed = meta.relayed.max(through);

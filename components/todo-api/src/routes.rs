@@ -22,7 +22,9 @@ pub async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
             // Unknown jobs are acknowledged (404 counts as done for Dapr) so they stop.
             None => Err(Problem::not_found(format!("no job handler for '{job}'"))),
         },
-        (&Method::POST, ["internal", "users", user, "instances"]) => tasks::create_instance(ctx, req, user).await,
+        (&Method::POST, ["internal", "users", user, "instances"]) => {
+            tasks::create_instance(ctx, req, user).await
+        }
         (_, ["api", user, rest @ ..]) => {
             service_kit::auth::require_user(&ctx.dapr, req, user, ctx.now.timestamp()).await?;
             user_route(ctx, req, user, rest).await
@@ -31,24 +33,38 @@ pub async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
     }
 }
 
-async fn user_route(ctx: &Ctx, req: &Incoming, user: &str, rest: &[&str]) -> Result<Response, Problem> {
+async fn user_route(
+    ctx: &Ctx,
+    req: &Incoming,
+    user: &str,
+    rest: &[&str],
+) -> Result<Response, Problem> {
     let id = |s: &str| -> Result<u64, Problem> {
-        s.parse()
-            .map_err(|_| Problem::not_found(format!("'{s}' is not a task id; task ids are positive integers")))
+        s.parse().map_err(|_| {
+            Problem::not_found(format!(
+                "'{s}' is not a task id; task ids are positive integers"
+            ))
+        })
     };
     match (&req.method, rest) {
         (&Method::POST, ["tasks"]) => tasks::create(ctx, req, user, tasks::Kind::Any).await,
         (&Method::GET, ["tasks"]) => tasks::list(ctx, req, user).await,
         (&Method::GET, ["tasks", "search"]) => tasks::list(ctx, req, user).await,
         (&Method::GET, ["tasks", "calendar"]) => tasks::calendar(ctx, req, user).await,
-        (&Method::POST, ["tasks", "recurring"]) => tasks::create(ctx, req, user, tasks::Kind::Recurring).await,
+        (&Method::POST, ["tasks", "recurring"]) => {
+            tasks::create(ctx, req, user, tasks::Kind::Recurring).await
+        }
         (&Method::POST, ["tasks", "reminder"]) => tasks::add_reminder(ctx, req, user).await,
         (&Method::GET, ["tasks", task]) => tasks::get(ctx, user, id(task)?).await,
         (&Method::PUT, ["tasks", task]) => tasks::replace(ctx, req, user, id(task)?).await,
         (&Method::PATCH, ["tasks", task]) => tasks::patch(ctx, req, user, id(task)?).await,
         (&Method::DELETE, ["tasks", task]) => tasks::delete(ctx, req, user, id(task)?).await,
-        (&Method::PATCH, ["tasks", task, "complete"]) => tasks::complete(ctx, req, user, id(task)?).await,
-        (&Method::PATCH, ["tasks", task, "due-date"]) => tasks::change_due(ctx, req, user, id(task)?).await,
+        (&Method::PATCH, ["tasks", task, "complete"]) => {
+            tasks::complete(ctx, req, user, id(task)?).await
+        }
+        (&Method::PATCH, ["tasks", task, "due-date"]) => {
+            tasks::change_due(ctx, req, user, id(task)?).await
+        }
         (&Method::GET, ["audit"]) => forward::to(ctx, "audit", req).await,
         (&Method::GET, ["notifications"]) | (&Method::POST, ["notifications", _, "read"]) => {
             forward::to(ctx, "notifier", req).await

@@ -70,7 +70,10 @@ const IDEMPOTENCY_KEYS: usize = 512;
 impl Meta {
     /// The task created earlier under `key`, if any.
     pub fn created_under(&self, key: &str) -> Option<u64> {
-        self.idempotency.iter().find(|(k, _)| k == key).map(|(_, id)| *id)
+        self.idempotency
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, id)| *id)
     }
 
     fn remember(&mut self, key: String, id: u64) {
@@ -88,16 +91,18 @@ type Bucket = BTreeMap<u64, Task>;
 
 /// Reads a user's meta; a user who never wrote has the default.
 pub async fn meta(dapr: &Dapr, user: &str) -> Result<(Meta, Option<String>), DaprError> {
-    Ok(match dapr.get_state::<Meta>(STORE, &meta_key(user)).await? {
-        Some(v) => (v.value, v.etag),
-        None => (
-            Meta {
-                next_id: 1,
-                ..Meta::default()
-            },
-            None,
-        ),
-    })
+    Ok(
+        match dapr.get_state::<Meta>(STORE, &meta_key(user)).await? {
+            Some(v) => (v.value, v.etag),
+            None => (
+                Meta {
+                    next_id: 1,
+                    ..Meta::default()
+                },
+                None,
+            ),
+        },
+    )
 }
 
 /// Every task of `user`, by id.
@@ -121,7 +126,9 @@ pub async fn all_tasks(dapr: &Dapr, user: &str) -> Result<Vec<Task>, DaprError> 
 
 /// One task, if it exists.
 pub async fn task(dapr: &Dapr, user: &str, id: u64) -> Result<Option<Task>, DaprError> {
-    let bucket = dapr.get_state::<Bucket>(STORE, &bucket_key(user, bucket_of(id))).await?;
+    let bucket = dapr
+        .get_state::<Bucket>(STORE, &bucket_key(user, bucket_of(id)))
+        .await?;
     Ok(bucket.and_then(|mut b| b.value.remove(&id)))
 }
 

@@ -3,8 +3,8 @@
 use http::StatusCode;
 use service_kit::{FieldError, Incoming, Problem, Response};
 use todo_domain::{
-    CalendarQuery, Changes, CompletionInput, DueDateChange, NewInstance, NewTask, ReminderInput, Task, TaskEvent,
-    TaskPatch, TaskQuery, UserId, ValidationErrors,
+    CalendarQuery, Changes, CompletionInput, DueDateChange, NewInstance, NewTask, ReminderInput,
+    Task, TaskEvent, TaskPatch, TaskQuery, UserId, ValidationErrors,
 };
 
 use crate::context::Ctx;
@@ -55,10 +55,15 @@ fn task_response(status: StatusCode, task: &Task, ctx: &Ctx) -> Response {
 
 /// `If-Match: <version>` (quoted or not); `*` matches any.
 fn expected_version(req: &Incoming) -> Result<Option<u64>, Problem> {
-    match req.header(http::header::IF_MATCH).map(|v| v.trim().trim_matches('"')) {
+    match req
+        .header(http::header::IF_MATCH)
+        .map(|v| v.trim().trim_matches('"'))
+    {
         None | Some("*") => Ok(None),
         Some(v) => v.parse().map(Some).map_err(|_| {
-            Problem::bad_request(format!("If-Match must be a task version such as \"3\" (got '{v}')"))
+            Problem::bad_request(format!(
+                "If-Match must be a task version such as \"3\" (got '{v}')"
+            ))
         }),
     }
 }
@@ -81,10 +86,18 @@ fn event_id() -> String {
 }
 
 /// Checks that a subtask's parent is another existing task of the user.
-async fn check_parent(ctx: &Ctx, user: &str, parent: Option<u64>, own_id: Option<u64>) -> Result<(), Problem> {
+async fn check_parent(
+    ctx: &Ctx,
+    user: &str,
+    parent: Option<u64>,
+    own_id: Option<u64>,
+) -> Result<(), Problem> {
     let Some(parent) = parent else { return Ok(()) };
     if Some(parent) == own_id {
-        return Err(invalid(ValidationErrors::single("parent_task_id", "a task cannot be its own parent")));
+        return Err(invalid(ValidationErrors::single(
+            "parent_task_id",
+            "a task cannot be its own parent",
+        )));
     }
     match store::task(&ctx.dapr, user, parent).await? {
         Some(_) => Ok(()),
@@ -105,7 +118,10 @@ async fn write(
     if let Err(e) = outbox::arm(&ctx.dapr, user).await {
         // Not fatal: the change is still committed with its events; they are
         // published inline now or by the next armed relay.
-        service_kit::log::warn("could not arm the outbox relay", &[("user_id", &user), ("error", &e)]);
+        service_kit::log::warn(
+            "could not arm the outbox relay",
+            &[("user_id", &user), ("error", &e)],
+        );
     }
     let (change, before) = store::commit(&ctx.dapr, user, target, decide).await??;
     match &change {
@@ -117,7 +133,12 @@ async fn write(
     Ok(change)
 }
 
-pub async fn create(ctx: &Ctx, req: &Incoming, user: &str, kind: Kind) -> Result<Response, Problem> {
+pub async fn create(
+    ctx: &Ctx,
+    req: &Incoming,
+    user: &str,
+    kind: Kind,
+) -> Result<Response, Problem> {
     let owner = user_id(user)?;
     let new = NewTask::from_json(&req.json()?).map_err(invalid)?;
     if kind == Kind::Recurring && new.recurrence.is_none() {
@@ -127,9 +148,18 @@ pub async fn create(ctx: &Ctx, req: &Incoming, user: &str, kind: Kind) -> Result
         )));
     }
     check_parent(ctx, user, new.parent_task_id, None).await?;
-    let series = new.recurrence.is_some().then(|| uuid::Uuid::new_v4().to_string());
+    let series = new
+        .recurrence
+        .is_some()
+        .then(|| uuid::Uuid::new_v4().to_string());
     let change = write(ctx, user, Target::New, |snap| {
-        let task = Task::create(snap.meta.next_id, owner.clone(), new.clone(), ctx.now, series.clone());
+        let task = Task::create(
+            snap.meta.next_id,
+            owner.clone(),
+            new.clone(),
+            ctx.now,
+            series.clone(),
+        );
         let event = TaskEvent::created(event_id(), snap.meta.seq + 1, &task, ctx.now);
         Ok(Change::Put(task, event))
     })
@@ -143,7 +173,10 @@ pub async fn create(ctx: &Ctx, req: &Incoming, user: &str, kind: Kind) -> Result
 pub async fn list(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
     let query = TaskQuery::from_pairs(&req.query).map_err(invalid)?;
     let tasks = store::all_tasks(&ctx.dapr, user).await?;
-    Ok(service_kit::json(StatusCode::OK, &query.run(tasks.iter(), ctx.now)))
+    Ok(service_kit::json(
+        StatusCode::OK,
+        &query.run(tasks.iter(), ctx.now),
+    ))
 }
 
 pub async fn calendar(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
@@ -156,7 +189,9 @@ pub async fn calendar(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response,
 }
 
 pub async fn get(ctx: &Ctx, user: &str, id: u64) -> Result<Response, Problem> {
-    let task = store::task(&ctx.dapr, user, id).await?.ok_or_else(|| not_found(id))?;
+    let task = store::task(&ctx.dapr, user, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
     Ok(task_response(StatusCode::OK, &task, ctx))
 }
 
@@ -181,15 +216,22 @@ async fn modify(
     })
     .await?;
     match change {
-        Change::Put(task, _) | Change::Nothing(task) => Ok(task_response(StatusCode::OK, &task, ctx)),
-        _ => Err(Problem::internal("an edit neither kept nor changed its task")),
+        Change::Put(task, _) | Change::Nothing(task) => {
+            Ok(task_response(StatusCode::OK, &task, ctx))
+        }
+        _ => Err(Problem::internal(
+            "an edit neither kept nor changed its task",
+        )),
     }
 }
 
 pub async fn replace(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
     let new = NewTask::from_json(&req.json()?).map_err(invalid)?;
     check_parent(ctx, user, new.parent_task_id, Some(id)).await?;
-    modify(ctx, req, user, id, |task| task.replace(new.clone(), ctx.now).map_err(invalid)).await
+    modify(ctx, req, user, id, |task| {
+        task.replace(new.clone(), ctx.now).map_err(invalid)
+    })
+    .await
 }
 
 pub async fn patch(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
@@ -197,17 +239,31 @@ pub async fn patch(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Res
     if let Some(Some(parent)) = patch.parent_task_id {
         check_parent(ctx, user, Some(parent), Some(id)).await?;
     }
-    modify(ctx, req, user, id, |task| task.apply_patch(patch.clone(), ctx.now).map_err(invalid)).await
+    modify(ctx, req, user, id, |task| {
+        task.apply_patch(patch.clone(), ctx.now).map_err(invalid)
+    })
+    .await
 }
 
 pub async fn complete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
     let input = CompletionInput::from_json(&req.json()?).map_err(invalid)?;
-    modify(ctx, req, user, id, |task| Ok(task.complete(input.clone(), ctx.now))).await
+    modify(ctx, req, user, id, |task| {
+        Ok(task.complete(input.clone(), ctx.now))
+    })
+    .await
 }
 
-pub async fn change_due(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
+pub async fn change_due(
+    ctx: &Ctx,
+    req: &Incoming,
+    user: &str,
+    id: u64,
+) -> Result<Response, Problem> {
     let input = DueDateChange::from_json(&req.json()?).map_err(invalid)?;
-    modify(ctx, req, user, id, |task| task.change_due(input.clone(), ctx.now).map_err(invalid)).await
+    modify(ctx, req, user, id, |task| {
+        task.change_due(input.clone(), ctx.now).map_err(invalid)
+    })
+    .await
 }
 
 pub async fn add_reminder(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
@@ -239,12 +295,17 @@ pub async fn delete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Re
 pub async fn create_instance(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
     // Dapr sets this header on service invocation; only recurring may call.
     if req.header("dapr-caller-app-id") != Some("recurring") {
-        return Err(Problem::forbidden("only the recurring service creates instances"));
+        return Err(Problem::forbidden(
+            "only the recurring service creates instances",
+        ));
     }
     let instance: NewInstance = serde_json::from_value(req.json()?)
         .map_err(|e| invalid(ValidationErrors::single("instance", e.to_string())))?;
     if instance.user_id.as_str() != user {
-        return Err(invalid(ValidationErrors::single("user_id", "does not match the path")));
+        return Err(invalid(ValidationErrors::single(
+            "user_id",
+            "does not match the path",
+        )));
     }
     let key = instance.idempotency_key();
     let change = write(ctx, user, Target::New, |snap| {
@@ -252,7 +313,12 @@ pub async fn create_instance(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Re
             return Ok(Change::AlreadyCreated(id));
         }
         let task = Task::from_instance(snap.meta.next_id, instance.clone(), ctx.now);
-        let event = TaskEvent::created(uuid::Uuid::new_v4().to_string(), snap.meta.seq + 1, &task, ctx.now);
+        let event = TaskEvent::created(
+            uuid::Uuid::new_v4().to_string(),
+            snap.meta.seq + 1,
+            &task,
+            ctx.now,
+        );
         Ok(Change::Put(task, event))
     })
     .await?;

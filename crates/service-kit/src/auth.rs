@@ -18,10 +18,13 @@ pub async fn require_user(
     now_unix: i64,
 ) -> Result<(), Problem> {
     let header = request.header(http::header::AUTHORIZATION).ok_or_else(|| {
-        Problem::unauthorized("send 'Authorization: Bearer <token>'; see the README for getting a token")
+        Problem::unauthorized(
+            "send 'Authorization: Bearer <token>'; see the README for getting a token",
+        )
     })?;
-    let token = todo_auth::bearer(header)
-        .ok_or_else(|| Problem::unauthorized("the Authorization header must be 'Bearer <token>'"))?;
+    let token = todo_auth::bearer(header).ok_or_else(|| {
+        Problem::unauthorized("the Authorization header must be 'Bearer <token>'")
+    })?;
     let secret = dapr
         .get_secret(SECRET_STORE, JWT_SECRET_KEY)
         .await

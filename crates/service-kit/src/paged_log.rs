@@ -77,13 +77,20 @@ impl<'a> PagedLog<'a> {
             {
                 return Ok(Appended::Duplicate);
             }
-            let head = self.dapr.get_state::<Head>(self.store, &self.head_key(user)).await?;
+            let head = self
+                .dapr
+                .get_state::<Head>(self.store, &self.head_key(user))
+                .await?;
             let (head_value, head_etag) = match head {
                 Some(v) => (v.value, v.etag),
                 None => (Head::default(), None),
             };
             let starts_page = head_value.pages == 0 || head_value.last_len >= PAGE_SIZE;
-            let page_no = if starts_page { head_value.pages } else { head_value.pages - 1 };
+            let page_no = if starts_page {
+                head_value.pages
+            } else {
+                head_value.pages - 1
+            };
             let (mut page, page_etag) = if starts_page {
                 (Vec::new(), None)
             } else {
@@ -103,7 +110,11 @@ impl<'a> PagedLog<'a> {
             };
             let ops = [
                 StateOp::upsert(&seen_key, serde_json::json!(true), None),
-                StateOp::upsert(self.page_key(user, page_no), serde_json::json!(page), page_etag),
+                StateOp::upsert(
+                    self.page_key(user, page_no),
+                    serde_json::json!(page),
+                    page_etag,
+                ),
                 StateOp::upsert(self.head_key(user), serde_json::json!(new_head), head_etag),
             ];
             match self.dapr.transact_state(self.store, &ops).await {
@@ -117,17 +128,30 @@ impl<'a> PagedLog<'a> {
 
     /// Every entry of `user`'s log, oldest first.
     pub async fn read_all<T: DeserializeOwned>(&self, user: &str) -> Result<Vec<T>, DaprError> {
-        let Some(head) = self.dapr.get_state::<Head>(self.store, &self.head_key(user)).await? else {
+        let Some(head) = self
+            .dapr
+            .get_state::<Head>(self.store, &self.head_key(user))
+            .await?
+        else {
             return Ok(Vec::new());
         };
-        let keys: Vec<String> = (0..head.value.pages).map(|n| self.page_key(user, n)).collect();
-        let pages = self.dapr.get_bulk_state::<Vec<T>>(self.store, &keys).await?;
+        let keys: Vec<String> = (0..head.value.pages)
+            .map(|n| self.page_key(user, n))
+            .collect();
+        let pages = self
+            .dapr
+            .get_bulk_state::<Vec<T>>(self.store, &keys)
+            .await?;
         // Bulk results may come back in any order: put the pages back in key order.
         let mut by_key: std::collections::HashMap<String, Vec<T>> = pages
             .into_iter()
             .filter_map(|item| item.value.map(|v| (item.key, v.value)))
             .collect();
-        Ok(keys.iter().filter_map(|k| by_key.remove(k)).flatten().collect())
+        Ok(keys
+            .iter()
+            .filter_map(|k| by_key.remove(k))
+            .flatten()
+            .collect())
     }
 
     /// Rewrites the entries of `user`'s log for which `change` returns true
@@ -137,7 +161,11 @@ impl<'a> PagedLog<'a> {
         user: &str,
         mut change: impl FnMut(&mut T) -> bool,
     ) -> Result<bool, DaprError> {
-        let Some(head) = self.dapr.get_state::<Head>(self.store, &self.head_key(user)).await? else {
+        let Some(head) = self
+            .dapr
+            .get_state::<Head>(self.store, &self.head_key(user))
+            .await?
+        else {
             return Ok(false);
         };
         for n in (0..head.value.pages).rev() {
@@ -146,7 +174,10 @@ impl<'a> PagedLog<'a> {
                 continue;
             };
             let mut entries = page.value;
-            let changed = entries.iter_mut().fold(false, |acc, e| change(e) || acc);
+            let mut changed = false;
+            for entry in &mut entries {
+                changed |= change(entry);
+            }
             if changed {
                 let value = serde_json::to_value(&entries).map_err(|source| DaprError::Encode {
                     operation: format!("update {}", self.name),

@@ -112,9 +112,8 @@ impl Incoming {
                 ),
             ));
         }
-        serde_json::from_slice(&self.body).map_err(|e| {
-            Problem::bad_request(format!("the body is not valid JSON: {e}"))
-        })
+        serde_json::from_slice(&self.body)
+            .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))
     }
 
     /// The first value of query parameter `name`.
@@ -143,7 +142,10 @@ mod tests {
         let req = incoming("/api/al%20ice/tasks?q=buy%20milk&tags=a,b", None, "");
         assert_eq!(req.path(), ["api", "al ice", "tasks"]);
         assert_eq!(req.query_value("q"), Some("buy milk"));
-        assert_eq!(req.path_and_query(), "/api/al+ice/tasks?q=buy%20milk&tags=a,b");
+        assert_eq!(
+            req.path_and_query(),
+            "/api/al+ice/tasks?q=buy%20milk&tags=a,b"
+        );
     }
 
     #[test]
