@@ -133,6 +133,10 @@ pub async fn task(dapr: &Dapr, user: &str, id: u64) -> Result<Option<Task>, Dapr
 }
 
 /// What a change does to one task, decided on fresh state by the caller.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one short-lived value per request; boxing would only add an allocation"
+)]
 pub enum Change {
     /// Store this task (created or modified) and record its event.
     Put(Task, TaskEvent),

@@ -247,10 +247,7 @@ pub async fn patch(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Res
 
 pub async fn complete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
     let input = CompletionInput::from_json(&req.json()?).map_err(invalid)?;
-    modify(ctx, req, user, id, |task| {
-        Ok(task.complete(input.clone(), ctx.now))
-    })
-    .await
+    modify(ctx, req, user, id, |task| Ok(task.complete(input, ctx.now))).await
 }
 
 pub async fn change_due(

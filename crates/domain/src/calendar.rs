@@ -217,7 +217,7 @@ fn item(task: &Task, due: &Due, projected: bool) -> CalendarItem {
         task_id: task.id,
         title: task.title.clone(),
         due_date: due.clone(),
-        timezone: task.timezone.clone(),
+        timezone: task.timezone,
         priority: task.priority,
         completed: task.completed && !projected,
         projected,

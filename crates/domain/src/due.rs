@@ -1,110 +1,295 @@
-//! STUB for scratch compile only.
-use chrono::{DateTime, FixedOffset, NaiveDate, Offset, TimeZone as _, Utc};
+//! Due dates and the time zones they are read in.
+//!
+//! A due date is either an instant with its UTC offset (`2026-03-01T09:00:00+01:00`)
+//! or a calendar date for an all-day task (`2026-03-01`). The task's IANA time
+//! zone says which local day an instant falls on, when an all-day task starts
+//! and ends, and how recurring series keep their local time across DST.
+
+use std::fmt;
+
+use chrono::{
+    DateTime, Days, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
+    SecondsFormat, TimeZone as _, Utc,
+};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Local time at which an all-day task's relative reminders are anchored.
+pub const ALL_DAY_REMINDER_HOUR: u32 = 9;
+
+/// Why a due date or a time zone was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DueError {
+    #[error("unknown time zone '{0}': use an IANA name such as Europe/London or America/New_York")]
+    UnknownTimeZone(String),
+    #[error(
+        "'{0}' is not a due date: use RFC 3339 with an offset (2026-03-01T09:00:00+01:00) or a date (2026-03-01)"
+    )]
+    Invalid(String),
+}
+
+/// An IANA time zone such as `Europe/London`. Serde: its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TimeZone(chrono_tz::Tz);
+
 impl Default for TimeZone {
+    /// UTC, the zone of a task that names none.
     fn default() -> Self {
         TimeZone(chrono_tz::UTC)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DueError {
-    #[error("unknown time zone '{0}'")]
-    Tz(String),
-    #[error("'{0}' is not a date or time")]
-    Bad(String),
-}
+
 impl TimeZone {
+    /// Parses an IANA name; case matters, as in the tz database.
     pub fn parse(name: &str) -> Result<TimeZone, DueError> {
         name.parse::<chrono_tz::Tz>()
             .map(TimeZone)
-            .map_err(|_| DueError::Tz(name.into()))
+            .map_err(|_| DueError::UnknownTimeZone(name.to_owned()))
     }
-    pub fn tz(&self) -> chrono_tz::Tz {
-        self.0
-    }
-    pub fn name(&self) -> &str {
+
+    /// The IANA name.
+    pub fn name(&self) -> &'static str {
         self.0.name()
     }
+
+    /// The local wall-clock time of `instant` in this zone.
+    pub fn local(&self, instant: DateTime<Utc>) -> NaiveDateTime {
+        instant.with_timezone(&self.0).naive_local()
+    }
+
+    /// The instant a local wall-clock time denotes, as RFC 5545 resolves
+    /// DST transitions: an ambiguous time (the repeated hour in autumn) is
+    /// its first occurrence; a time that does not exist (the skipped hour in
+    /// spring) is read with the offset in force before the gap, so 02:30 on
+    /// the day clocks jump from 02:00 to 03:00 becomes 03:30.
+    pub fn resolve(&self, local: NaiveDateTime) -> DateTime<FixedOffset> {
+        match self.0.from_local_datetime(&local) {
+            LocalResult::Single(t) => t.fixed_offset(),
+            LocalResult::Ambiguous(first, _) => first.fixed_offset(),
+            LocalResult::None => {
+                // A day before is safely outside the gap: zones change offset
+                // at most once a day.
+                let probe = local.checked_sub_days(Days::new(1)).unwrap_or(local);
+                let before = self.0.offset_from_utc_datetime(&probe).fix();
+                let utc = local - before;
+                utc.and_utc().with_timezone(&self.0).fixed_offset()
+            }
+        }
+    }
+
+    /// The instant a local day starts (midnight, or the end of a DST gap at midnight).
+    pub fn start_of(&self, day: NaiveDate) -> DateTime<Utc> {
+        self.resolve(day.and_time(NaiveTime::MIN))
+            .with_timezone(&Utc)
+    }
 }
+
+impl fmt::Display for TimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl Serialize for TimeZone {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.name())
     }
 }
+
 impl<'de> Deserialize<'de> for TimeZone {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        TimeZone::parse(&s).map_err(serde::de::Error::custom)
+        let name = String::deserialize(d)?;
+        TimeZone::parse(&name).map_err(serde::de::Error::custom)
     }
 }
 
+/// When a task is due. Serde: RFC 3339 with offset, or `YYYY-MM-DD`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Due {
+    /// Due at an instant, written with the offset the client gave.
     At(DateTime<FixedOffset>),
+    /// Due some time on a local day of the task's zone.
     AllDay(NaiveDate),
 }
+
 impl Due {
+    /// Parses the wire form; a date-time without an offset is refused,
+    /// since it would not say which instant is meant.
     pub fn parse(s: &str) -> Result<Due, DueError> {
-        if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            return Ok(Due::AllDay(d));
+        if let Ok(day) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            return Ok(Due::AllDay(day));
         }
         DateTime::parse_from_rfc3339(s)
             .map(Due::At)
-            .map_err(|_| DueError::Bad(s.into()))
+            .map_err(|_| DueError::Invalid(s.to_owned()))
     }
+
+    /// When the task's due period starts: the instant, or the start of the local day.
     pub fn starts_at(&self, tz: &TimeZone) -> DateTime<Utc> {
         match self {
             Due::At(t) => t.with_timezone(&Utc),
-            Due::AllDay(d) => {
-                tz.0.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap())
-                    .earliest()
-                    .unwrap()
-                    .with_timezone(&Utc)
-            }
+            Due::AllDay(day) => tz.start_of(*day),
         }
     }
+
+    /// From when a pending task is overdue: the instant, or the end of the local day.
     pub fn overdue_at(&self, tz: &TimeZone) -> DateTime<Utc> {
         match self {
             Due::At(t) => t.with_timezone(&Utc),
-            Due::AllDay(d) => Due::AllDay(d.succ_opt().unwrap()).starts_at(tz),
+            Due::AllDay(day) => day
+                .succ_opt()
+                .map_or(DateTime::<Utc>::MAX_UTC, |next| tz.start_of(next)),
         }
     }
+
+    /// What relative reminders count back from: the instant, or
+    /// [`ALL_DAY_REMINDER_HOUR`]:00 local time on an all-day task's day.
     pub fn reminder_anchor(&self, tz: &TimeZone) -> DateTime<Utc> {
         match self {
             Due::At(t) => t.with_timezone(&Utc),
-            Due::AllDay(d) => {
-                tz.0.from_local_datetime(&d.and_hms_opt(9, 0, 0).unwrap())
-                    .earliest()
-                    .unwrap()
-                    .with_timezone(&Utc)
+            Due::AllDay(day) => {
+                let nine =
+                    NaiveTime::from_hms_opt(ALL_DAY_REMINDER_HOUR, 0, 0).unwrap_or(NaiveTime::MIN);
+                tz.resolve(day.and_time(nine)).with_timezone(&Utc)
             }
         }
     }
+
+    /// The local day the task is due on in `tz`.
     pub fn local_date(&self, tz: &TimeZone) -> NaiveDate {
         match self {
-            Due::At(t) => t.with_timezone(&tz.0).date_naive(),
-            Due::AllDay(d) => *d,
+            Due::At(t) => tz.local(t.with_timezone(&Utc)).date(),
+            Due::AllDay(day) => *day,
         }
     }
 }
+
+impl fmt::Display for Due {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Due::At(t) => f.write_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            Due::AllDay(day) => write!(f, "{day}"),
+        }
+    }
+}
+
 impl Serialize for Due {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Due::At(t) => s.serialize_str(&t.to_rfc3339()),
-            Due::AllDay(d) => s.serialize_str(&d.to_string()),
-        }
+        s.collect_str(self)
     }
 }
+
 impl<'de> Deserialize<'de> for Due {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         Due::parse(&s).map_err(serde::de::Error::custom)
     }
 }
-#[allow(dead_code)]
-fn _x(t: DateTime<FixedOffset>) -> FixedOffset {
-    t.offset().fix()
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{due, tz, utc};
+
+    #[test]
+    fn parses_instants_with_offsets_and_plain_dates() {
+        assert!(matches!(due("2026-03-01T09:00:00+01:00"), Due::At(_)));
+        assert!(matches!(due("2026-03-01T08:00:00Z"), Due::At(_)));
+        assert_eq!(
+            due("2026-03-01"),
+            Due::AllDay(NaiveDate::from_ymd_opt(2026, 3, 1).unwrap())
+        );
+    }
+
+    #[test]
+    fn refuses_what_names_no_instant_or_day() {
+        for bad in [
+            "2026-03-01T09:00:00",
+            "2026-13-01",
+            "2026-02-30",
+            "tomorrow",
+            "",
+            "1/3/2026",
+        ] {
+            let err = Due::parse(bad).unwrap_err();
+            assert_eq!(err, DueError::Invalid(bad.to_owned()));
+            assert!(err.to_string().contains("RFC 3339"));
+        }
+    }
+
+    #[test]
+    fn time_zones_are_iana_names() {
+        assert_eq!(tz("America/New_York").name(), "America/New_York");
+        assert_eq!(TimeZone::default().name(), "UTC");
+        let err = TimeZone::parse("Mars/Olympus").unwrap_err();
+        assert!(err.to_string().contains("Europe/London"));
+        assert!(TimeZone::parse("+01:00").is_err());
+    }
+
+    #[test]
+    fn serde_round_trips_the_wire_form() {
+        for wire in [
+            "2026-03-01T09:00:00+01:00",
+            "2026-03-01T09:00:00Z",
+            "2026-03-01",
+        ] {
+            let parsed: Due = serde_json::from_value(serde_json::json!(wire)).unwrap();
+            assert_eq!(serde_json::to_value(&parsed).unwrap(), wire);
+        }
+        let zone: TimeZone = serde_json::from_str("\"Europe/Berlin\"").unwrap();
+        assert_eq!(serde_json::to_string(&zone).unwrap(), "\"Europe/Berlin\"");
+        assert!(serde_json::from_str::<TimeZone>("\"Nowhere\"").is_err());
+    }
+
+    #[test]
+    fn an_all_day_task_spans_its_local_day() {
+        let ny = tz("America/New_York");
+        let day = due("2026-03-01");
+        assert_eq!(day.starts_at(&ny), utc("2026-03-01T05:00:00Z"));
+        assert_eq!(day.overdue_at(&ny), utc("2026-03-02T05:00:00Z"));
+        assert_eq!(day.reminder_anchor(&ny), utc("2026-03-01T14:00:00Z"));
+    }
+
+    #[test]
+    fn the_local_day_of_an_instant_depends_on_the_zone() {
+        let late = due("2026-03-01T23:30:00-05:00");
+        assert_eq!(
+            late.local_date(&tz("America/New_York")).to_string(),
+            "2026-03-01"
+        );
+        assert_eq!(
+            late.local_date(&tz("Europe/London")).to_string(),
+            "2026-03-02"
+        );
+    }
+
+    #[test]
+    fn a_skipped_local_time_moves_forward_by_the_gap() {
+        let london = tz("Europe/London");
+        let local = NaiveDate::from_ymd_opt(2026, 3, 29)
+            .unwrap()
+            .and_hms_opt(1, 30, 0)
+            .unwrap();
+        assert_eq!(
+            london.resolve(local).to_rfc3339(),
+            "2026-03-29T02:30:00+01:00"
+        );
+    }
+
+    #[test]
+    fn a_repeated_local_time_is_its_first_occurrence() {
+        let ny = tz("America/New_York");
+        let local = NaiveDate::from_ymd_opt(2026, 11, 1)
+            .unwrap()
+            .and_hms_opt(1, 30, 0)
+            .unwrap();
+        assert_eq!(ny.resolve(local).to_rfc3339(), "2026-11-01T01:30:00-04:00");
+    }
+
+    #[test]
+    fn a_day_starting_in_a_gap_starts_when_the_gap_ends() {
+        // Chile springs forward at local midnight.
+        let santiago = tz("America/Santiago");
+        let start = santiago.start_of(NaiveDate::from_ymd_opt(2026, 9, 6).unwrap());
+        assert_eq!(start, utc("2026-09-06T04:00:00Z"));
+    }
 }

@@ -768,8 +768,12 @@ fn recurrence(v: &Value, errors: &mut ValidationErrors) -> Option<Option<Recurre
     }
     match Recurrence::parse(v) {
         Ok(r) => Some(Some(r)),
-        Err(e) => {
+        Err(e) if e.field().is_empty() => {
             errors.push("recurrence", e.to_string());
+            None
+        }
+        Err(e) => {
+            errors.push(format!("recurrence.{}", e.field()), e.to_string());
             None
         }
     }

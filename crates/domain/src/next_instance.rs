@@ -91,7 +91,7 @@ impl Task {
             category: self.category.clone(),
             parent_task_id: self.parent_task_id,
             due_date: next,
-            timezone: self.timezone.clone(),
+            timezone: self.timezone,
             reminders,
             recurrence: recurrence.clone(),
             series_id,
@@ -200,7 +200,8 @@ mod tests {
         }));
         let mut dues = Vec::new();
         for i in 0..3 {
-            let done = utc("2026-06-01T00:00:00Z");
+            // Completed on the day it is due, so no occurrence is skipped.
+            let done = task.due_date.as_ref().unwrap().starts_at(&task.timezone);
             task.set_completed(true, done);
             let next = task.next_instance(done).unwrap();
             dues.push(next.due_date.clone());

@@ -74,7 +74,7 @@ pub struct Sort {
 /// task's own zone, so `due_after=2026-03-01&due_before=2026-03-02` is every
 /// task due on 1 March, wherever it is. Tasks without a due date never match
 /// a due bound.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TaskQuery {
     /// Lowercased substring of title, description or a tag.
     pub q: Option<String>,
@@ -100,6 +100,25 @@ pub struct TaskQuery {
     pub offset: usize,
 }
 
+impl Default for TaskQuery {
+    /// Every task, by `created_at` then id, [`DEFAULT_LIMIT`] per page, first page.
+    fn default() -> Self {
+        TaskQuery {
+            q: None,
+            status: StatusFilter::All,
+            priorities: Vec::new(),
+            tags: Vec::new(),
+            category: None,
+            due_before: None,
+            due_after: None,
+            overdue: None,
+            sort: Sort::default(),
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+        }
+    }
+}
+
 /// One page of results. Serde: `{items, next_cursor, total}`; `items` are
 /// task views (with `overdue`), `next_cursor` is `null` on the last page.
 #[derive(Clone, Debug, Serialize)]
@@ -120,10 +139,7 @@ impl TaskQuery {
         let mut errors = ValidationErrors::new();
         let values = collect_params(pairs, PARAMS, &mut errors);
         let get = |name: &str| values.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
-        let mut query = TaskQuery {
-            limit: DEFAULT_LIMIT,
-            ..TaskQuery::default()
-        };
+        let mut query = TaskQuery::default();
 
         if let Some(q) = get("q") {
             query.q = Some(q.to_lowercase());
