@@ -12,6 +12,7 @@
 //!   return the [`Changes`] they made; no change, no version bump.
 //! - Recurring series: [`Task::next_instance`] and [`idempotency_key`].
 //! - Listing and the calendar: [`TaskQuery`] and [`calendar`].
+//! - The chat interface: [`chat::understand`] turns a message into REST inputs.
 //! - Integration events: [`TaskEvent`], [`DeviceUpdate`], [`ReminderDue`],
 //!   checked on arrival by [`validate_incoming`].
 //!
@@ -25,6 +26,7 @@
 //! | [`InvalidUserId`] in a path | 404 (no such user) or 400 |
 //! | [`EventError`] in a consumer | reply `DROP` (poison) |
 
+pub mod chat;
 pub mod due;
 pub mod recurrence;
 
