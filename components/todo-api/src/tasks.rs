@@ -20,7 +20,7 @@ pub enum Kind {
     Recurring,
 }
 
-fn invalid(errors: ValidationErrors) -> Problem {
+pub(crate) fn invalid(errors: ValidationErrors) -> Problem {
     Problem::invalid(
         errors
             .into_vec()
@@ -33,7 +33,7 @@ fn invalid(errors: ValidationErrors) -> Problem {
     )
 }
 
-fn user_id(user: &str) -> Result<UserId, Problem> {
+pub(crate) fn user_id(user: &str) -> Result<UserId, Problem> {
     UserId::parse(user).map_err(|_| {
         Problem::bad_request(format!(
             "'{user}' is not a valid user id: use 1-64 letters, digits or _ . @ -"
@@ -147,6 +147,13 @@ pub async fn create(
             "POST /tasks/recurring needs a recurrence rule, e.g. {\"frequency\": \"weekly\"}",
         )));
     }
+    let task = create_task(ctx, &owner, new).await?;
+    Ok(task_response(StatusCode::CREATED, &task, ctx))
+}
+
+/// Creates a task for `owner` from a validated body; shared by REST and chat.
+pub(crate) async fn create_task(ctx: &Ctx, owner: &UserId, new: NewTask) -> Result<Task, Problem> {
+    let user = owner.as_str();
     check_parent(ctx, user, new.parent_task_id, None).await?;
     let series = new
         .recurrence
@@ -165,7 +172,7 @@ pub async fn create(
     })
     .await?;
     match change {
-        Change::Put(task, _) => Ok(task_response(StatusCode::CREATED, &task, ctx)),
+        Change::Put(task, _) => Ok(task),
         _ => Err(Problem::internal("create committed no task")),
     }
 }
@@ -201,9 +208,22 @@ async fn modify(
     req: &Incoming,
     user: &str,
     id: u64,
-    mut edit: impl FnMut(&mut Task) -> Result<Changes, Problem>,
+    edit: impl FnMut(&mut Task) -> Result<Changes, Problem>,
 ) -> Result<Response, Problem> {
     let expected = expected_version(req)?;
+    let task = edit_task(ctx, user, id, expected, edit).await?;
+    Ok(task_response(StatusCode::OK, &task, ctx))
+}
+
+/// Applies `edit` to task `id` if it is at version `expected` (when given),
+/// as one committed change; shared by REST and chat.
+pub(crate) async fn edit_task(
+    ctx: &Ctx,
+    user: &str,
+    id: u64,
+    expected: Option<u64>,
+    mut edit: impl FnMut(&mut Task) -> Result<Changes, Problem>,
+) -> Result<Task, Problem> {
     let change = write(ctx, user, Target::Existing(id), |snap| {
         let current = snap.task.ok_or_else(|| not_found(id))?;
         check_version(current, expected)?;
@@ -216,9 +236,7 @@ async fn modify(
     })
     .await?;
     match change {
-        Change::Put(task, _) | Change::Nothing(task) => {
-            Ok(task_response(StatusCode::OK, &task, ctx))
-        }
+        Change::Put(task, _) | Change::Nothing(task) => Ok(task),
         _ => Err(Problem::internal(
             "an edit neither kept nor changed its task",
         )),
@@ -236,10 +254,22 @@ pub async fn replace(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<R
 
 pub async fn patch(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
     let patch = TaskPatch::from_json(&req.json()?).map_err(invalid)?;
+    let task = patch_task(ctx, user, id, patch, expected_version(req)?).await?;
+    Ok(task_response(StatusCode::OK, &task, ctx))
+}
+
+/// Applies a validated patch to task `id`; shared by REST and chat.
+pub(crate) async fn patch_task(
+    ctx: &Ctx,
+    user: &str,
+    id: u64,
+    patch: TaskPatch,
+    expected: Option<u64>,
+) -> Result<Task, Problem> {
     if let Some(Some(parent)) = patch.parent_task_id {
         check_parent(ctx, user, Some(parent), Some(id)).await?;
     }
-    modify(ctx, req, user, id, |task| {
+    edit_task(ctx, user, id, expected, |task| {
         task.apply_patch(patch.clone(), ctx.now).map_err(invalid)
     })
     .await
@@ -275,15 +305,27 @@ pub async fn add_reminder(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Respo
 }
 
 pub async fn delete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
-    let expected = expected_version(req)?;
+    delete_task(ctx, user, id, expected_version(req)?).await?;
+    Ok(service_kit::empty(StatusCode::NO_CONTENT))
+}
+
+/// Deletes task `id` and returns its last state; shared by REST and chat.
+pub(crate) async fn delete_task(
+    ctx: &Ctx,
+    user: &str,
+    id: u64,
+    expected: Option<u64>,
+) -> Result<Task, Problem> {
+    let mut deleted = None;
     write(ctx, user, Target::Existing(id), |snap| {
         let task = snap.task.ok_or_else(|| not_found(id))?;
         check_version(task, expected)?;
         let event = TaskEvent::deleted(event_id(), snap.meta.seq + 1, task, ctx.now);
+        deleted = Some(task.clone());
         Ok(Change::Delete(id, event))
     })
     .await?;
-    Ok(service_kit::empty(StatusCode::NO_CONTENT))
+    deleted.ok_or_else(|| Problem::internal("a delete committed no task"))
 }
 
 /// `POST /internal/users/{user}/instances`: the next instance of a recurring
