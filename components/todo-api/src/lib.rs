@@ -3,7 +3,9 @@
 //! Stores tasks through its sidecar's state API only, commits every change
 //! together with its events (see `outbox`), and serves the public paths of
 //! audit and notifier by service invocation so clients keep one origin.
+//! `POST /api/{user}/chat` manages tasks in everyday English (see `chat`).
 
+mod chat;
 mod context;
 mod forward;
 mod outbox;

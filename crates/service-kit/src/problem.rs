@@ -94,6 +94,11 @@ impl Problem {
         self.status
     }
 
+    /// What went wrong, for a person.
+    pub fn detail(&self) -> &str {
+        &self.detail
+    }
+
     /// The response, `application/problem+json`.
     pub fn into_response(self) -> crate::Response {
         let body = serde_json::to_vec(&self).unwrap_or_default();
