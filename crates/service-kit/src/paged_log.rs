@@ -4,8 +4,10 @@
 //! Keys (the store prefixes them with the app id):
 //! - `{log}:{user}` — the head: how many pages, how full the last one is;
 //! - `{log}:{user}:{n}` — page `n`, oldest entry first;
-//! - `seen:{id}` — written in the same transaction as the entry, so an id is
-//!   appended at most once however often its event is delivered.
+//! - `seen:{log}:{user}:{id}` — written in the same transaction as the entry,
+//!   so an id is appended at most once to a user's log however often its
+//!   event is delivered (ids need only be unique per user: two users'
+//!   notifications may well share one).
 //!
 //! Writers guard the head and the last page with ETags; a concurrent append
 //! makes the transaction fail and the append is retried on fresh state.
@@ -63,7 +65,7 @@ impl<'a> PagedLog<'a> {
         id: &str,
         entry: &T,
     ) -> Result<Appended, DaprError> {
-        let seen_key = format!("seen:{id}");
+        let seen_key = format!("seen:{}:{user}:{id}", self.name);
         let entry = serde_json::to_value(entry).map_err(|source| DaprError::Encode {
             operation: format!("append to {}", self.name),
             source,
