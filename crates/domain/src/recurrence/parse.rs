@@ -128,43 +128,22 @@ fn from_parts(
     let Some(text_rule) = from_text else {
         return Ok(rule);
     };
-    let disagreements: Vec<&str> = [
-        (
-            "frequency",
-            given.get("frequency").is_some() && rule.frequency != text_rule.frequency,
-        ),
-        (
-            "interval",
-            given.get("interval").is_some() && rule.interval != text_rule.interval,
-        ),
-        (
-            "by_day",
-            given.get("by_day").is_some() && rule.by_day != text_rule.by_day,
-        ),
-        (
-            "by_month_day",
-            given.get("by_month_day").is_some() && rule.by_month_day != text_rule.by_month_day,
-        ),
-        (
-            "by_month",
-            given.get("by_month").is_some() && rule.by_month != text_rule.by_month,
-        ),
-        (
-            "by_set_pos",
-            given.get("by_set_pos").is_some() && rule.by_set_pos != text_rule.by_set_pos,
-        ),
-        (
-            "count",
-            given.get("count").is_some() && rule.count != text_rule.count,
-        ),
-        (
-            "until",
-            given.get("until").is_some() && rule.until != text_rule.until,
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(name, differs)| differs.then_some(name))
-    .collect();
+    let differs = [
+        ("frequency", rule.frequency != text_rule.frequency),
+        ("interval", rule.interval != text_rule.interval),
+        ("by_day", rule.by_day != text_rule.by_day),
+        ("by_month_day", rule.by_month_day != text_rule.by_month_day),
+        ("by_month", rule.by_month != text_rule.by_month),
+        ("by_set_pos", rule.by_set_pos != text_rule.by_set_pos),
+        ("count", rule.count != text_rule.count),
+        ("until", rule.until != text_rule.until),
+    ];
+    // Only the parts given as fields can disagree; the rest came from the text.
+    let disagreements: Vec<&str> = differs
+        .into_iter()
+        .filter(|(name, differ)| *differ && given.get(name).is_some())
+        .map(|(name, _)| name)
+        .collect();
     if let Some(first) = disagreements.first() {
         return Err(RecurrenceError::new(
             "rrule",

@@ -60,35 +60,10 @@ pub(super) fn format(rule: &Recurrence) -> String {
     if rule.interval != 1 {
         let _ = write!(out, ";INTERVAL={}", rule.interval);
     }
-    let join = |items: Vec<String>| items.join(",");
-    if !rule.by_day.is_empty() {
-        let _ = write!(
-            out,
-            ";BYDAY={}",
-            join(rule.by_day.iter().map(ToString::to_string).collect())
-        );
-    }
-    if !rule.by_month_day.is_empty() {
-        let _ = write!(
-            out,
-            ";BYMONTHDAY={}",
-            join(rule.by_month_day.iter().map(ToString::to_string).collect())
-        );
-    }
-    if !rule.by_month.is_empty() {
-        let _ = write!(
-            out,
-            ";BYMONTH={}",
-            join(rule.by_month.iter().map(ToString::to_string).collect())
-        );
-    }
-    if !rule.by_set_pos.is_empty() {
-        let _ = write!(
-            out,
-            ";BYSETPOS={}",
-            join(rule.by_set_pos.iter().map(ToString::to_string).collect())
-        );
-    }
+    list_part(&mut out, "BYDAY", &rule.by_day);
+    list_part(&mut out, "BYMONTHDAY", &rule.by_month_day);
+    list_part(&mut out, "BYMONTH", &rule.by_month);
+    list_part(&mut out, "BYSETPOS", &rule.by_set_pos);
     if let Some(count) = rule.count {
         let _ = write!(out, ";COUNT={count}");
     }
@@ -106,6 +81,15 @@ pub(super) fn format(rule: &Recurrence) -> String {
         None => {}
     }
     out
+}
+
+/// `;NAME=a,b,c`, or nothing for an empty list.
+fn list_part(out: &mut String, name: &str, items: &[impl std::fmt::Display]) {
+    if items.is_empty() {
+        return;
+    }
+    let values: Vec<String> = items.iter().map(ToString::to_string).collect();
+    let _ = write!(out, ";{name}={}", values.join(","));
 }
 
 /// UNTIL in RRULE form (`20261231`, `20261231T235959Z`) or as a due date
