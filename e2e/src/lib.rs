@@ -11,6 +11,9 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
+pub mod api;
+mod kafka;
+
 /// The stack under test, located through the environment `scripts/stack test` sets.
 #[derive(Clone)]
 pub struct Stack {

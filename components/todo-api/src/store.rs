@@ -12,7 +12,8 @@
 //! serialized: a concurrent change fails the transaction and is retried on
 //! fresh state. Different users never contend (except on their first write).
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap};
 
 use dapr_http::{DaprError, StateOp};
 use serde::{Deserialize, Serialize};
@@ -130,6 +131,39 @@ pub async fn task(dapr: &Dapr, user: &str, id: u64) -> Result<Option<Task>, Dapr
         .get_state::<Bucket>(STORE, &bucket_key(user, bucket_of(id)))
         .await?;
     Ok(bucket.and_then(|mut b| b.value.remove(&id)))
+}
+
+/// The parent links (`id -> parent_task_id`) met following parents up from
+/// task `start`, at most `max_depth + 1` of them, reading each bucket once:
+/// what `todo_domain::check_parent` needs. A missing task ends the walk
+/// (it has no entry).
+pub async fn parent_links(
+    dapr: &Dapr,
+    user: &str,
+    start: u64,
+    max_depth: usize,
+) -> Result<HashMap<u64, Option<u64>>, DaprError> {
+    let mut buckets: HashMap<u64, Bucket> = HashMap::new();
+    let mut links = HashMap::new();
+    let mut next = Some(start);
+    while let Some(id) = next {
+        if links.contains_key(&id) || links.len() > max_depth {
+            break; // a loop among other tasks, or deeper than anyone checks
+        }
+        let bucket = match buckets.entry(bucket_of(id)) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                let stored = dapr
+                    .get_state::<Bucket>(STORE, &bucket_key(user, bucket_of(id)))
+                    .await?;
+                entry.insert(stored.map(|v| v.value).unwrap_or_default())
+            }
+        };
+        let Some(task) = bucket.get(&id) else { break };
+        links.insert(id, task.parent_task_id);
+        next = task.parent_task_id;
+    }
+    Ok(links)
 }
 
 /// What a change does to one task, decided on fresh state by the caller.

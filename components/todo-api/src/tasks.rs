@@ -53,39 +53,68 @@ fn task_response(status: StatusCode, task: &Task, ctx: &Ctx) -> Response {
     response
 }
 
-/// `If-Match: <version>` (quoted or not); `*` matches any.
-fn expected_version(req: &Incoming) -> Result<Option<u64>, Problem> {
-    match req
+/// The version a write is conditional on, and where the client said it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Precondition {
+    version: u64,
+    /// `If-Match` (412 when stale) rather than `version` in the body (409).
+    from_header: bool,
+}
+
+/// `If-Match: <version>` (quoted or not; `*` matches any) or the body's
+/// `version`; when both are given they must agree.
+fn precondition(
+    req: &Incoming,
+    body_version: Option<u64>,
+) -> Result<Option<Precondition>, Problem> {
+    let header = match req
         .header(http::header::IF_MATCH)
         .map(|v| v.trim().trim_matches('"'))
     {
-        None | Some("*") => Ok(None),
-        Some(v) => v.parse().map(Some).map_err(|_| {
+        None | Some("*") => None,
+        Some(v) => Some(v.parse::<u64>().map_err(|_| {
             Problem::bad_request(format!(
                 "If-Match must be a task version such as \"3\" (got '{v}')"
             ))
-        }),
+        })?),
+    };
+    match (header, body_version) {
+        (Some(h), Some(b)) if h != b => Err(Problem::bad_request(format!(
+            "If-Match says version {h} but the body says version {b}; send one of them"
+        ))),
+        (Some(version), _) => Ok(Some(Precondition {
+            version,
+            from_header: true,
+        })),
+        (None, Some(version)) => Ok(Some(Precondition {
+            version,
+            from_header: false,
+        })),
+        (None, None) => Ok(None),
     }
 }
 
-fn check_version(task: &Task, expected: Option<u64>) -> Result<(), Problem> {
-    match expected {
-        Some(v) if v != task.version => Err(Problem::new(
-            StatusCode::PRECONDITION_FAILED,
-            format!(
-                "task {} is at version {}, not {v}: reload it and apply your change again",
-                task.id, task.version
-            ),
-        )),
-        _ => Ok(()),
-    }
+fn check_version(task: &Task, expected: Option<Precondition>) -> Result<(), Problem> {
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    task.check_version(Some(expected.version))
+        .map_err(|conflict| {
+            let status = if expected.from_header {
+                StatusCode::PRECONDITION_FAILED
+            } else {
+                StatusCode::CONFLICT
+            };
+            Problem::new(status, format!("task {}: {conflict}", task.id))
+        })
 }
 
 fn event_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-/// Checks that a subtask's parent is another existing task of the user.
+/// Checks that a subtask's parent is another existing task of the user and
+/// that following its parents never leads back to the task itself.
 async fn check_parent(
     ctx: &Ctx,
     user: &str,
@@ -93,19 +122,8 @@ async fn check_parent(
     own_id: Option<u64>,
 ) -> Result<(), Problem> {
     let Some(parent) = parent else { return Ok(()) };
-    if Some(parent) == own_id {
-        return Err(invalid(ValidationErrors::single(
-            "parent_task_id",
-            "a task cannot be its own parent",
-        )));
-    }
-    match store::task(&ctx.dapr, user, parent).await? {
-        Some(_) => Ok(()),
-        None => Err(invalid(ValidationErrors::single(
-            "parent_task_id",
-            format!("task {parent} does not exist"),
-        ))),
-    }
+    let links = store::parent_links(&ctx.dapr, user, parent, todo_domain::MAX_PARENT_DEPTH).await?;
+    todo_domain::check_parent(own_id, parent, |id| links.get(&id).copied()).map_err(invalid)
 }
 
 /// Commits a change and publishes its events; shared by every write.
@@ -208,9 +226,10 @@ async fn modify(
     req: &Incoming,
     user: &str,
     id: u64,
+    body_version: Option<u64>,
     edit: impl FnMut(&mut Task) -> Result<Changes, Problem>,
 ) -> Result<Response, Problem> {
-    let expected = expected_version(req)?;
+    let expected = precondition(req, body_version)?;
     let task = edit_task(ctx, user, id, expected, edit).await?;
     Ok(task_response(StatusCode::OK, &task, ctx))
 }
@@ -221,7 +240,7 @@ pub(crate) async fn edit_task(
     ctx: &Ctx,
     user: &str,
     id: u64,
-    expected: Option<u64>,
+    expected: Option<Precondition>,
     mut edit: impl FnMut(&mut Task) -> Result<Changes, Problem>,
 ) -> Result<Task, Problem> {
     let change = write(ctx, user, Target::Existing(id), |snap| {
@@ -246,7 +265,7 @@ pub(crate) async fn edit_task(
 pub async fn replace(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
     let new = NewTask::from_json(&req.json()?).map_err(invalid)?;
     check_parent(ctx, user, new.parent_task_id, Some(id)).await?;
-    modify(ctx, req, user, id, |task| {
+    modify(ctx, req, user, id, new.expected_version, |task| {
         task.replace(new.clone(), ctx.now).map_err(invalid)
     })
     .await
@@ -254,7 +273,8 @@ pub async fn replace(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<R
 
 pub async fn patch(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
     let patch = TaskPatch::from_json(&req.json()?).map_err(invalid)?;
-    let task = patch_task(ctx, user, id, patch, expected_version(req)?).await?;
+    let expected = precondition(req, patch.expected_version)?;
+    let task = patch_task(ctx, user, id, patch, expected).await?;
     Ok(task_response(StatusCode::OK, &task, ctx))
 }
 
@@ -264,7 +284,7 @@ pub(crate) async fn patch_task(
     user: &str,
     id: u64,
     patch: TaskPatch,
-    expected: Option<u64>,
+    expected: Option<Precondition>,
 ) -> Result<Task, Problem> {
     if let Some(Some(parent)) = patch.parent_task_id {
         check_parent(ctx, user, Some(parent), Some(id)).await?;
@@ -277,7 +297,10 @@ pub(crate) async fn patch_task(
 
 pub async fn complete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
     let input = CompletionInput::from_json(&req.json()?).map_err(invalid)?;
-    modify(ctx, req, user, id, |task| Ok(task.complete(input, ctx.now))).await
+    modify(ctx, req, user, id, None, |task| {
+        Ok(task.complete(input, ctx.now))
+    })
+    .await
 }
 
 pub async fn change_due(
@@ -287,7 +310,7 @@ pub async fn change_due(
     id: u64,
 ) -> Result<Response, Problem> {
     let input = DueDateChange::from_json(&req.json()?).map_err(invalid)?;
-    modify(ctx, req, user, id, |task| {
+    modify(ctx, req, user, id, None, |task| {
         task.change_due(input.clone(), ctx.now).map_err(invalid)
     })
     .await
@@ -296,7 +319,7 @@ pub async fn change_due(
 pub async fn add_reminder(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
     let input = ReminderInput::from_json(&req.json()?).map_err(invalid)?;
     let id = input.task_id;
-    modify(ctx, req, user, id, |task| {
+    modify(ctx, req, user, id, None, |task| {
         task.add_reminder(input.spec.clone(), ctx.now)
             .map(|(_, changes)| changes)
             .map_err(invalid)
@@ -305,7 +328,7 @@ pub async fn add_reminder(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Respo
 }
 
 pub async fn delete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
-    delete_task(ctx, user, id, expected_version(req)?).await?;
+    delete_task(ctx, user, id, precondition(req, None)?).await?;
     Ok(service_kit::empty(StatusCode::NO_CONTENT))
 }
 
@@ -314,7 +337,7 @@ pub(crate) async fn delete_task(
     ctx: &Ctx,
     user: &str,
     id: u64,
-    expected: Option<u64>,
+    expected: Option<Precondition>,
 ) -> Result<Task, Problem> {
     let mut deleted = None;
     write(ctx, user, Target::Existing(id), |snap| {

@@ -1,0 +1,136 @@
+//! Calls to the public task API with everything a test checks: status,
+//! headers and body, and the problem+json shape of errors.
+
+use anyhow::{Context, Result, ensure};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::Stack;
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Reply {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body as JSON (`Null` when empty, a string when not JSON).
+    pub body: Value,
+}
+
+impl Reply {
+    /// Reads a response.
+    pub async fn read(response: reqwest::Response) -> Result<Reply> {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await?;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Fails unless the status is `expected`; returns the body.
+    pub fn expect(self, expected: StatusCode) -> Result<Value> {
+        ensure!(
+            self.status == expected,
+            "expected {expected}, got {}: {}",
+            self.status,
+            self.body
+        );
+        Ok(self.body)
+    }
+
+    /// Fails unless this is an `application/problem+json` error with
+    /// `status` whose `detail` mentions every one of `mentions`
+    /// (case-insensitively): the message a person acts on.
+    pub fn expect_problem(&self, status: StatusCode, mentions: &[&str]) -> Result<()> {
+        ensure!(
+            self.status == status,
+            "expected {status}, got {}: {}",
+            self.status,
+            self.body
+        );
+        let content_type = self.header("content-type").unwrap_or("");
+        ensure!(
+            content_type.starts_with("application/problem+json"),
+            "a {status} error must be application/problem+json, got '{content_type}'"
+        );
+        ensure!(
+            self.body["status"] == status.as_u16(),
+            "the problem's status field must be {status}: {}",
+            self.body
+        );
+        ensure!(
+            self.body["title"].as_str().is_some_and(|t| !t.is_empty()),
+            "the problem has no title: {}",
+            self.body
+        );
+        let detail = self.body["detail"]
+            .as_str()
+            .context("the problem has no detail")?
+            .to_lowercase();
+        for mention in mentions {
+            ensure!(
+                detail.contains(&mention.to_lowercase()),
+                "the problem's detail should mention '{mention}': {detail}"
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Stack {
+    /// Sends `method path` (relative to `/api/{user}`) as `user`, with a JSON body if given.
+    pub async fn call(
+        &self,
+        method: Method,
+        user: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Reply> {
+        let mut request = self.request(method, user, path);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Reply::read(request.send().await?).await
+    }
+
+    /// Every task of `user` (one page of up to 500), by id.
+    pub async fn all_tasks(&self, user: &str) -> Result<Vec<Value>> {
+        let page = self.get_json(user, "/tasks?limit=500").await?;
+        let mut items = page["items"]
+            .as_array()
+            .context("a task list has items")?
+            .clone();
+        items.sort_by_key(|t| t["id"].as_u64());
+        Ok(items)
+    }
+}
+
+/// The ids of a list page's items, in order.
+pub fn ids(page: &Value) -> Vec<u64> {
+    page["items"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|t| t["id"].as_u64()).collect())
+        .unwrap_or_default()
+}
+
+/// A task's id; panics with the task when it has none (a test bug).
+pub fn id_of(task: &Value) -> u64 {
+    task["id"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("not a task: {task}"))
+}
