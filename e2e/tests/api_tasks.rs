@@ -352,8 +352,8 @@ async fn a_write_with_a_stale_if_match_is_412_and_changes_nothing() -> Result<()
         "three",
         Some(json!({"title": "lost"})),
     )
-        .await?
-        .expect_problem(StatusCode::BAD_REQUEST, &["If-Match"])?;
+    .await?
+    .expect_problem(StatusCode::BAD_REQUEST, &["If-Match"])?;
 
     let task = stack.get_json(&user, &path).await?;
     assert_eq!(task["title"], "v3", "no stale write landed");
