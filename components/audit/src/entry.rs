@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use service_kit::{FieldError, Problem};
+use todo_domain::{IncomingEvent, validate_incoming};
 
 /// One immutable log entry, written once per `event_id`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -32,59 +33,38 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    /// Builds an entry from an event payload, or says why the event is invalid.
+    /// Builds an entry from an event payload once it passes the consumers'
+    /// common validation (schema, event id, type, user), or says why not.
     pub fn from_event(
         data: &serde_json::Value,
         recorded_at: DateTime<Utc>,
     ) -> Result<Self, String> {
-        let text = |name: &str| {
-            data.get(name)
-                .and_then(|v| v.as_str())
-                .filter(|s| !s.is_empty())
-        };
-        let id = text("event_id")
-            .ok_or("the event has no event_id")?
-            .to_owned();
-        let kind = text("event_type")
-            .ok_or("the event has no event_type")?
-            .to_owned();
-        if !(kind.starts_with("task.") || kind.starts_with("reminder.")) {
-            return Err(format!("unknown event_type '{kind}'"));
-        }
-        let user_id = text("user_id")
-            .ok_or("the event has no user_id")?
-            .to_owned();
-        if !valid_user_id(&user_id) {
-            return Err(format!("invalid user_id '{user_id}'"));
-        }
-        let occurred_at = text("occurred_at")
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-            .ok_or("the event has no valid occurred_at")?
-            .with_timezone(&Utc);
-        Ok(Self {
-            id,
-            kind,
-            user_id,
-            task_id: data.get("task_id").and_then(|v| v.as_u64()),
-            task_version: data.get("task_version").and_then(|v| v.as_u64()),
-            occurred_at,
-            recorded_at,
-            changes: data.get("changes").filter(|c| !c.is_null()).cloned(),
-            title: data
-                .pointer("/task/title")
-                .or_else(|| data.get("title"))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned),
+        let changes = data.get("changes").filter(|c| !c.is_null()).cloned();
+        Ok(match validate_incoming(data).map_err(|e| e.to_string())? {
+            IncomingEvent::Task(event) => Self {
+                id: event.event_id,
+                kind: event.event_type.as_str().to_owned(),
+                user_id: event.user_id.as_str().to_owned(),
+                task_id: Some(event.task_id),
+                task_version: Some(event.task_version),
+                occurred_at: event.occurred_at,
+                recorded_at,
+                changes,
+                title: Some(event.task.title),
+            },
+            IncomingEvent::Reminder(event) => Self {
+                id: event.event_id,
+                kind: "reminder.due".to_owned(),
+                user_id: event.user_id.as_str().to_owned(),
+                task_id: Some(event.task_id),
+                task_version: Some(event.task_version),
+                occurred_at: event.occurred_at,
+                recorded_at,
+                changes: None,
+                title: Some(event.title),
+            },
         })
     }
-}
-
-/// The same rule todo-api applies: 1-64 of `[A-Za-z0-9_.@-]`.
-fn valid_user_id(user_id: &str) -> bool {
-    (1..=64).contains(&user_id.len())
-        && user_id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.@-".contains(c))
 }
 
 /// `GET /api/{user_id}/audit` parameters.
@@ -198,8 +178,14 @@ mod tests {
     use serde_json::json;
 
     fn event(id: &str, kind: &str, task: u64, at: &str) -> serde_json::Value {
-        json!({"event_id": id, "event_type": kind, "user_id": "alice", "task_id": task,
-               "occurred_at": at, "task": {"title": "t"}})
+        json!({"event_id": id, "event_type": kind, "schema_version": 1, "user_id": "alice",
+               "task_id": task, "task_version": 1, "seq": task, "occurred_at": at,
+               "task": {"id": task, "user_id": "alice", "title": "t", "description": null,
+                        "completed": false, "completed_at": null, "priority": "medium",
+                        "tags": [], "category": null, "parent_task_id": null,
+                        "created_at": at, "updated_at": at, "due_date": null,
+                        "timezone": "UTC", "reminders": [], "recurrence": null,
+                        "series_id": null, "occurrence": 1, "version": 1}})
     }
 
     #[test]
@@ -208,8 +194,30 @@ mod tests {
         e.as_object_mut().unwrap().remove("user_id");
         assert_eq!(
             AuditEntry::from_event(&e, Utc::now()).unwrap_err(),
-            "the event has no user_id"
+            "user_id is missing or invalid"
         );
+    }
+
+    #[test]
+    fn events_of_another_schema_or_inconsistent_ones_are_rejected() {
+        let mut newer = event("1", "task.created", 1, "2026-01-01T00:00:00Z");
+        newer["schema_version"] = json!(2);
+        assert!(AuditEntry::from_event(&newer, Utc::now()).is_err());
+        let mut foreign = event("2", "task.created", 1, "2026-01-01T00:00:00Z");
+        foreign["task"]["user_id"] = json!("mallory");
+        assert!(AuditEntry::from_event(&foreign, Utc::now()).is_err());
+    }
+
+    #[test]
+    fn a_reminder_event_is_recorded_with_its_task_and_title() {
+        let due = json!({"event_id": "reminder:alice:t3-r1-o1-1", "event_type": "reminder.due",
+            "schema_version": 1, "user_id": "alice", "task_id": 3, "task_version": 2,
+            "reminder_id": 1, "remind_at": "2026-01-01T09:00:00Z", "occurrence": 1,
+            "title": "Call mum", "due_date": null, "occurred_at": "2026-01-01T09:00:00.2Z"});
+        let entry = AuditEntry::from_event(&due, Utc::now()).unwrap();
+        assert_eq!(entry.kind, "reminder.due");
+        assert_eq!(entry.task_id, Some(3));
+        assert_eq!(entry.title.as_deref(), Some("Call mum"));
     }
 
     #[test]

@@ -24,22 +24,13 @@ pub fn subscriptions() -> Response {
 }
 
 /// Records one delivered event. Invalid events are dropped to the
-/// dead-letter topic with the reason logged; store failures are retried.
+/// dead-letter topic with the reason logged; store failures are retried
+/// (a bounded number of times, then dead-lettered: see dapr/components/resiliency.yaml).
 pub async fn deliver(dapr: &Dapr, topic: &str, request: &Incoming) -> Response {
     let outcome = match subscriber::decode(request)
         .and_then(|event| AuditEntry::from_event(&event.data, chrono::Utc::now()))
     {
-        Err(reason) => {
-            log::warn(
-                "dropping invalid event",
-                &[
-                    ("service", &"audit"),
-                    ("topic", &topic),
-                    ("reason", &reason),
-                ],
-            );
-            SubscriptionReply::Drop
-        }
+        Err(reason) => subscriber::poison("audit", topic, request, &reason),
         Ok(entry) => match store::record(dapr, &entry).await {
             Ok(Appended::Stored) => SubscriptionReply::Success,
             Ok(Appended::Duplicate) => {

@@ -29,27 +29,33 @@ fn log_of(dapr: &Dapr) -> PagedLog<'_> {
     PagedLog::new(dapr, STORE, "notifications")
 }
 
+/// One notification's id: unique per user, reminder, occurrence and time,
+/// so a reminder is delivered once however often its job fires or its
+/// event is delivered, and again only if it is moved to another time.
+pub fn notification_id(
+    task_id: u64,
+    reminder_id: u32,
+    occurrence: u32,
+    remind_at: DateTime<Utc>,
+) -> String {
+    format!(
+        "t{task_id}-r{reminder_id}-o{occurrence}-{}",
+        remind_at.timestamp()
+    )
+}
+
 pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> SubscriptionReply {
     let event = match subscriber::decode(req)
         .and_then(|e| ReminderDue::from_incoming(&e.data).map_err(|e| e.to_string()))
     {
         Ok(event) => event,
-        Err(reason) => {
-            log::warn(
-                "dropping invalid reminder event",
-                &[("service", &"notifier"), ("reason", &reason)],
-            );
-            return SubscriptionReply::Drop;
-        }
+        Err(reason) => return subscriber::poison("notifier", "reminders", req, &reason),
     };
-    // One notification per reminder per occurrence at a given time, however
-    // many times the job fired or the event was delivered.
-    let id = format!(
-        "t{}-r{}-o{}-{}",
+    let id = notification_id(
         event.task_id,
         event.reminder_id.0,
         event.occurrence,
-        event.remind_at.timestamp()
+        event.remind_at,
     );
     let user = event.user_id.as_str();
     let notification = Notification {

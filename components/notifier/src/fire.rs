@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use service_kit::{Dapr, Incoming, Problem, Response, log};
 use todo_domain::ReminderDue;
 
+use crate::deliver::notification_id;
 use crate::schedule::{JobData, Scheduled, key};
 use crate::{PUBSUB, STORE};
 
@@ -27,33 +28,46 @@ pub async fn on_job(
         .get_state::<Scheduled>(STORE, &key(&data.user_id, data.task_id))
         .await?
     else {
-        return Ok(done()); // the task was deleted
+        return Ok(done()); // never scheduled here (or its record is gone)
     };
     let Some(job) = scheduled.value.jobs.iter().find(|j| j.name == name) else {
         log::info("stale reminder job ignored", &[("job", &name)]);
         return Ok(done());
     };
-    let task = &scheduled.value.task;
-    if task.completed {
-        return Ok(done());
+    if now < job.remind_at {
+        // Never early: if the scheduler fires ahead of time, say "not yet"
+        // and let the job's failure policy try again shortly.
+        log::warn(
+            "reminder job fired early; retrying",
+            &[
+                ("job", &name),
+                ("early_ms", &(job.remind_at - now).num_milliseconds()),
+            ],
+        );
+        return Err(Problem::unavailable("the reminder is not due yet"));
     }
-    // The event id is the job's identity: a job that fires twice yields the
-    // same event, which consumers deduplicate.
-    let Some(event) = ReminderDue::new(format!("reminder:{name}"), task, job.reminder_id, now)
-    else {
+    let task = &scheduled.value.task;
+    let user = task.user_id.as_str();
+    // The event id is the reminder's identity at this time, not the job's:
+    // a job that fires twice, or a re-created job for the same reminder,
+    // yields the same event, which every consumer deduplicates.
+    let event_id = format!(
+        "reminder:{user}:{}",
+        notification_id(task.id, job.reminder_id.0, task.occurrence, job.remind_at)
+    );
+    let Some(event) = ReminderDue::new(event_id, task, job.reminder_id, now) else {
         return Ok(done());
     };
-    dapr.publish(PUBSUB, "reminders", &event, task.user_id.as_str())
+    dapr.publish(PUBSUB, "reminders", &event, user)
         .await
         .map_err(Problem::unavailable)?;
-    let late_ms = (now - job.remind_at).num_milliseconds();
     log::info(
         "reminder fired",
         &[
-            ("user_id", &task.user_id.as_str()),
+            ("user_id", &user),
             ("task_id", &task.id),
             ("job", &name),
-            ("late_ms", &late_ms),
+            ("late_ms", &(now - job.remind_at).num_milliseconds()),
         ],
     );
     Ok(done())
