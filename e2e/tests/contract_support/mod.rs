@@ -1,0 +1,101 @@
+#![allow(dead_code)] // each contract test binary uses a part of this module
+//! Checking JSON against the schemas inside an API document (the OpenAPI
+//! document todo-api serves, docs/asyncapi.yaml), shared by the contract
+//! tests. Schemas are addressed by a JSON pointer into the document, so their
+//! `$ref`s resolve against the whole document as they would for a client.
+
+use anyhow::{Context, Result, anyhow, bail};
+use jsonschema::{Draft, Registry, Validator};
+use serde_json::Value;
+
+/// One API document, ready to validate instances against any schema in it.
+pub struct SchemaDoc {
+    uri: &'static str,
+    doc: Value,
+    draft: Draft,
+    registry: Registry<'static>,
+}
+
+impl SchemaDoc {
+    /// `doc`, known as `uri` (e.g. `urn:todo-api:openapi`), whose schemas use `draft`.
+    pub fn new(uri: &'static str, doc: Value, draft: Draft) -> Result<SchemaDoc> {
+        let registry = Registry::new()
+            .draft(draft)
+            .add(uri, doc.clone())
+            .map_err(|e| anyhow!("registering {uri}: {e}"))?
+            .prepare()
+            .map_err(|e| anyhow!("preparing {uri}: {e}"))?;
+        Ok(SchemaDoc {
+            uri,
+            doc,
+            draft,
+            registry,
+        })
+    }
+
+    /// The document.
+    pub fn doc(&self) -> &Value {
+        &self.doc
+    }
+
+    /// The value at `pointer`, following a `$ref` there (within the document).
+    pub fn resolve(&self, pointer: &str) -> Result<(String, &Value)> {
+        let mut pointer = pointer.to_owned();
+        for _ in 0..8 {
+            let value = self
+                .doc
+                .pointer(&pointer)
+                .with_context(|| format!("{} has nothing at {pointer}", self.uri))?;
+            match value.get("$ref").and_then(Value::as_str) {
+                Some(target) => {
+                    pointer = target
+                        .strip_prefix('#')
+                        .with_context(|| format!("only local $refs are followed: {target}"))?
+                        .to_owned();
+                }
+                None => return Ok((pointer, value)),
+            }
+        }
+        bail!("too many $refs from {pointer}")
+    }
+
+    /// A validator for the schema at `pointer` (formats asserted).
+    pub fn validator(&self, pointer: &str) -> Result<Validator> {
+        let fragment: String = pointer
+            .chars()
+            .map(|c| match c {
+                '{' => "%7B".to_owned(),
+                '}' => "%7D".to_owned(),
+                c => c.to_string(),
+            })
+            .collect();
+        jsonschema::options()
+            .with_draft(self.draft)
+            .should_validate_formats(true)
+            .with_registry(&self.registry)
+            .build(&serde_json::json!({ "$ref": format!("{}#{fragment}", self.uri) }))
+            .map_err(|e| anyhow!("the schema at {pointer} does not compile: {e}"))
+    }
+
+    /// Fails, listing every violation, unless `instance` is valid against the
+    /// schema at `pointer`; `what` names the instance in the message.
+    pub fn check(&self, pointer: &str, instance: &Value, what: &str) -> Result<()> {
+        let validator = self.validator(pointer)?;
+        let errors: Vec<String> = validator
+            .iter_errors(instance)
+            .map(|e| format!("  at '{}': {e}", e.instance_path()))
+            .collect();
+        if errors.is_empty() {
+            return Ok(());
+        }
+        bail!(
+            "{what} does not match {pointer}:\n{}\ninstance: {instance}",
+            errors.join("\n")
+        )
+    }
+}
+
+/// Escapes one JSON-pointer token (`/` and `~`).
+pub fn pointer_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
