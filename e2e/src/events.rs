@@ -122,7 +122,12 @@ impl Stack {
 
     /// The ids of the `task.completed` events of task `id`, once audit has
     /// recorded `count` of them.
-    pub async fn completion_events(&self, user: &str, id: u64, count: usize) -> Result<Vec<String>> {
+    pub async fn completion_events(
+        &self,
+        user: &str,
+        id: u64,
+        count: usize,
+    ) -> Result<Vec<String>> {
         let query = format!("task_id={id}&type=task.completed");
         self.eventually(
             "the completion events in the audit log",
