@@ -1,0 +1,228 @@
+//! The AsyncAPI contract (docs/asyncapi.yaml) on the real stack: real
+//! changes through the API produce records on Kafka, read back with Kafka's
+//! own console consumer; each record's value must be Dapr's CloudEvent
+//! envelope as documented, and its `data` must match exactly one message of
+//! the topic's channel (JSON Schema, formats asserted). Every message type
+//! of task-events, task-updates and reminders is produced and checked.
+
+mod contract_support;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use anyhow::{Context, Result, ensure};
+use contract_support::SchemaDoc;
+use e2e::Stack;
+use e2e::api::id_of;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const ASYNCAPI: &str = include_str!("../../docs/asyncapi.yaml");
+
+fn asyncapi() -> Result<SchemaDoc> {
+    let doc: Value = serde_norway::from_str(ASYNCAPI).context("docs/asyncapi.yaml is not YAML")?;
+    ensure!(doc["asyncapi"] == "3.0.0", "not an AsyncAPI 3.0 document");
+    // AsyncAPI's default schema format is JSON Schema draft-07 (a superset).
+    SchemaDoc::new("urn:todo:asyncapi", doc, jsonschema::Draft::Draft7)
+}
+
+/// The channel (its key in `channels`) whose address is `topic`.
+fn channel_of<'a>(doc: &'a Value, topic: &str) -> Result<&'a str> {
+    doc["channels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .find(|(_, channel)| channel["address"] == topic)
+        .map(|(name, _)| name.as_str())
+        .with_context(|| format!("no channel has the address {topic}"))
+}
+
+/// The name of the one message of `topic`'s channel whose payload `data`
+/// matches; fails when none or several do.
+fn message_of(api: &SchemaDoc, topic: &str, data: &Value) -> Result<String> {
+    let channel = channel_of(api.doc(), topic)?;
+    let messages = api.doc()["channels"][channel]["messages"]
+        .as_object()
+        .with_context(|| format!("channel {channel} lists no messages"))?;
+    let mut matching = Vec::new();
+    let mut failures = Vec::new();
+    for name in messages.keys() {
+        let (message, _) = api.resolve(&format!("/channels/{channel}/messages/{name}"))?;
+        match api.check(
+            &format!("{message}/payload"),
+            data,
+            &format!("{topic} {name}"),
+        ) {
+            Ok(()) => matching.push(name.clone()),
+            Err(e) => failures.push(format!("{e:#}")),
+        }
+    }
+    ensure!(
+        matching.len() == 1,
+        "a {topic} payload must match exactly one message of its channel, matched {matching:?}:\n{}",
+        failures.join("\n")
+    );
+    Ok(matching.remove(0))
+}
+
+#[test]
+fn the_asyncapi_document_describes_every_topic_and_its_schemas_compile() -> Result<()> {
+    let api = asyncapi()?;
+    for topic in [
+        "task-events",
+        "task-updates",
+        "reminders",
+        "task-events-dlq",
+        "task-updates-dlq",
+        "reminders-dlq",
+    ] {
+        let channel = channel_of(api.doc(), topic)?;
+        for name in api.doc()["channels"][channel]["messages"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, _)| name)
+        {
+            let (message, _) = api.resolve(&format!("/channels/{channel}/messages/{name}"))?;
+            api.validator(&format!("{message}/payload"))?;
+        }
+    }
+    api.validator("/components/schemas/DaprCloudEvent")?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn real_events_on_kafka_match_the_asyncapi_document() -> Result<()> {
+    let api = asyncapi()?;
+    let stack = Stack::from_env()?;
+    let user = stack.new_user("asyncapi");
+
+    // Seven changes: three creates, an update, a completion (whose recurring
+    // task gets its next instance from the recurring service) and a delete;
+    // plus a reminder two seconds out.
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).date_naive();
+    let recurring = stack
+        .create_task(
+            &user,
+            json!({"title": "Water plants", "due_date": tomorrow.to_string(), "tags": ["Home"],
+                   "recurrence": {"frequency": "weekly", "by_day": ["MO", "TH"]},
+                   "reminders": [{"before_due": "PT30M"}]}),
+        )
+        .await?;
+    let remind_at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    stack
+        .create_task(
+            &user,
+            json!({"title": "Call the bank", "priority": "urgent", "reminders": [{"remind_at": remind_at}]}),
+        )
+        .await?;
+    let doomed = stack
+        .create_task(&user, json!({"title": "Old idea", "category": "Someday"}))
+        .await?;
+    let recurring_id = id_of(&recurring);
+    stack
+        .call(
+            Method::PATCH,
+            &user,
+            &format!("/tasks/{recurring_id}"),
+            Some(json!({"priority": "high", "description": "the balcony too"})),
+        )
+        .await?
+        .expect(StatusCode::OK)?;
+    stack
+        .call(
+            Method::PATCH,
+            &user,
+            &format!("/tasks/{recurring_id}/complete"),
+            Some(json!({"completed": true})),
+        )
+        .await?
+        .expect(StatusCode::OK)?;
+    stack
+        .call(
+            Method::DELETE,
+            &user,
+            &format!("/tasks/{}", id_of(&doomed)),
+            None,
+        )
+        .await?
+        .expect(StatusCode::NO_CONTENT)?;
+    stack
+        .eventually(
+            "the next instance and the notification",
+            Duration::from_secs(40),
+            || async {
+                let tasks = stack.all_tasks(&user).await?;
+                let notified = !stack.notifications(&user).await?.is_empty();
+                Ok((tasks.len() == 3 && notified).then_some(()))
+            },
+        )
+        .await?;
+
+    let timeout = Duration::from_secs(60);
+    let (events, updates, reminders) = tokio::try_join!(
+        stack.topic_records("task-events", &user, 7, timeout),
+        stack.topic_records("task-updates", &user, 8, timeout),
+        stack.topic_records("reminders", &user, 1, timeout),
+    )?;
+    ensure!(events.len() == 7, "7 changes, 7 task events: {events:#?}");
+    ensure!(
+        updates.len() == 8,
+        "7 task updates and 1 notification: {updates:#?}"
+    );
+    ensure!(reminders.len() == 1, "one reminder.due: {reminders:#?}");
+
+    let mut seen = BTreeSet::new();
+    for (topic, records) in [
+        ("task-events", &events),
+        ("task-updates", &updates),
+        ("reminders", &reminders),
+    ] {
+        for envelope in records {
+            api.check(
+                "/components/schemas/DaprCloudEvent",
+                envelope,
+                &format!("a {topic} record"),
+            )?;
+            ensure!(envelope["topic"] == topic, "{envelope}");
+            let data = &envelope["data"];
+            ensure!(
+                data["user_id"] == user.as_str(),
+                "keyed by its user: {data}"
+            );
+            seen.insert(format!("{topic}/{}", message_of(&api, topic, data)?));
+        }
+    }
+    let every_message: BTreeSet<String> = [
+        "task-events/taskCreated",
+        "task-events/taskUpdated",
+        "task-events/taskCompleted",
+        "task-events/taskDeleted",
+        "task-updates/taskUpdate",
+        "task-updates/notificationUpdate",
+        "reminders/reminderDue",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    ensure!(
+        seen == every_message,
+        "every message of the three topics is produced: {seen:?}"
+    );
+
+    // Per-user order: one partition, seq 1..=7 in log order, each event once.
+    let seqs: Vec<u64> = events
+        .iter()
+        .filter_map(|e| e["data"]["seq"].as_u64())
+        .collect();
+    ensure!(
+        seqs == (1..=7).collect::<Vec<_>>(),
+        "seq in order: {seqs:?}"
+    );
+    let ids: BTreeSet<&str> = events
+        .iter()
+        .filter_map(|e| e["data"]["event_id"].as_str())
+        .collect();
+    ensure!(ids.len() == 7, "unique event ids: {ids:?}");
+    Ok(())
+}
