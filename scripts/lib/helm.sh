@@ -108,7 +108,8 @@ helm_check() {
   if (cd "$ROOT" && helm template todo helm/todo --set kafka.auth.type=sasl >/dev/null 2>&1); then
     fail "helm/todo rendered with kafka.auth.type=sasl" "the kafka.auth.type guard in _helpers.tpl is broken"
   fi
-  local check=("$CHECK_VENV/bin/python")
+  # No __pycache__ left in the work tree.
+  local check=(env PYTHONDONTWRITEBYTECODE=1 "$CHECK_VENV/bin/python")
   "${check[@]}" "$ROOT/helm/check/validate.py" --dapr-src "$DAPR_SRC" --contrib-src "$CONTRIB_SRC" \
     --local-dapr "$ROOT/dapr" --kube-version "$CHECK_KUBE_VERSION" "$out"/*.yaml ||
     fail "the rendered chart failed validation (manifests kept in $out)" "fix helm/todo so the problems above go away"
