@@ -41,6 +41,11 @@ class RenderedChart(unittest.TestCase):
     def find(self, docs, kind, name):
         return next(d for d in docs if d["kind"] == kind and d["metadata"]["name"] == name)
 
+    def set_metadata(self, docs, component, name, value):
+        for item in self.find(docs, "Component", component)["spec"]["metadata"]:
+            if item["name"] == name:
+                item["value"] = value
+
     def test_the_rendered_chart_passes(self):
         self.assertEqual(self.errors_after(lambda docs: None), [])
 
@@ -91,18 +96,12 @@ class RenderedChart(unittest.TestCase):
         self.assert_reported(mutate, "pubsub.kafka has no metadata 'consumerGroupId'")
 
     def test_a_kafka_value_outside_its_allowed_values_is_reported(self):
-        def mutate(docs):
-            for item in self.find(docs, "Component", "pubsub")["spec"]["metadata"]:
-                if item["name"] == "authType":
-                    item["value"] = "sasl"
-        self.assert_reported(mutate, "metadata authType='sasl' is not one of")
+        self.assert_reported(lambda docs: self.set_metadata(docs, "pubsub", "authType", "sasl"),
+                             "metadata authType='sasl' is not one of")
 
     def test_realtime_sharing_a_consumer_group_is_reported(self):
-        def mutate(docs):
-            for item in self.find(docs, "Component", "realtime-pubsub")["spec"]["metadata"]:
-                if item["name"] == "consumerGroup":
-                    item["value"] = "realtime"
-        self.assert_reported(mutate, "Component/realtime-pubsub: metadata consumerGroup is 'realtime'")
+        self.assert_reported(lambda docs: self.set_metadata(docs, "realtime-pubsub", "consumerGroup", "realtime"),
+                             "Component/realtime-pubsub: metadata consumerGroup is 'realtime'")
 
     def test_a_state_store_scoped_to_every_app_is_reported(self):
         def mutate(docs):
