@@ -3,23 +3,29 @@
 //!
 //! A change commits its events to the outbox in the same transaction as the
 //! change itself (`store::commit`). Then:
-//! 1. Before committing, the handler arms a one-shot Dapr job `relay-{user}`
-//!    ten seconds out (kept if already armed). If the process dies after the
-//!    commit, that job publishes what it left behind.
+//! 1. Before committing, the write makes sure a one-shot Dapr job
+//!    `relay-{user}` is scheduled (`ensure_relay`): the user's meta records
+//!    until when one is armed, so most writes skip the scheduler. Every relay
+//!    run rewrites that record in a transaction guarded by the meta's ETag, so
+//!    a write that read the meta before a relay run retries and arms again:
+//!    a committed entry always has a relay job coming after it.
 //! 2. After committing, the handler publishes the events inline and deletes
 //!    the outbox entry — unless the user's outbox is backed up, in which case
 //!    the relay publishes them in order behind the older ones.
-//! 3. When an inline publish fails, the user is marked backed up and the
+//! 3. When an inline publish fails (Kafka down: it fails fast, see
+//!    `dapr/components/resiliency.yaml`), the user is marked backed up and the
 //!    relay job is re-armed every two seconds until Kafka is back and the
-//!    outbox is empty.
+//!    outbox is empty. Later writes only commit, so requests stay fast.
 //!
-//! Delivery is at least once: consumers dedupe on `event_id`.
+//! Delivery is at least once (a crash after publishing and before deleting
+//! republishes): consumers dedupe on `event_id`.
 
+use chrono::{DateTime, TimeDelta, Utc};
 use dapr_http::{DaprError, Job, StateOp};
 use service_kit::{Dapr, log};
 use todo_domain::TaskEvent;
 
-use crate::store::{self, OutboxEntry};
+use crate::store::{self, Meta, OutboxEntry};
 
 /// The pub/sub component and topics.
 const PUBSUB: &str = "pubsub";
@@ -27,37 +33,56 @@ const TASK_EVENTS: &str = "task-events";
 const TASK_UPDATES: &str = "task-updates";
 /// The relay publishes at most this many entries per run, then re-arms.
 const RELAY_BATCH: u64 = 500;
+/// When the safety-net relay fires after a write arms it.
+const SAFETY_NET_DELAY: TimeDelta = TimeDelta::seconds(10);
+/// How soon the relay runs again while entries are pending.
+const RETRY_DELAY: TimeDelta = TimeDelta::seconds(2);
+/// An entry this young belongs to the request that committed it (its
+/// inline publish, bounded by the 3 s publish timeout, may be in flight),
+/// unless the user is backed up: the relay leaves it alone so the event is
+/// not published twice.
+const INLINE_GRACE: TimeDelta = TimeDelta::seconds(5);
+
+/// Attempts at recording a relay run's progress against concurrent writes.
+const SETTLE_ATTEMPTS: usize = 10;
 
 /// The job name for `user`'s relay.
 pub fn job_name(user: &str) -> String {
     format!("relay-{user}")
 }
 
-fn seconds_from_now(seconds: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::seconds(seconds)).to_rfc3339()
+/// Schedules `user`'s relay job at `at`, replacing any earlier one (a
+/// replaced job that is firing right now survives as the new one).
+async fn arm(dapr: &Dapr, user: &str, at: DateTime<Utc>) -> Result<(), DaprError> {
+    let job = Job::once_at(at.to_rfc3339(), serde_json::json!({ "user_id": user }));
+    dapr.schedule_job(&job_name(user), &job).await
 }
 
-/// Arms the safety-net relay for `user` unless it is armed already.
-pub async fn arm(dapr: &Dapr, user: &str) -> Result<(), DaprError> {
-    let mut job = Job::once_at(seconds_from_now(10), serde_json::json!({ "user_id": user }));
-    job.overwrite = false;
-    match dapr.schedule_job(&job_name(user), &job).await {
-        // An armed job answers "already exists": it will fire, which is all we need.
-        Err(DaprError::Api { message, .. }) if message.contains("already exists") => Ok(()),
-        other => other,
+/// Makes sure a relay job will fire after a write that reads `meta` now;
+/// returns the time to record in the meta the write commits. Not fatal when
+/// the scheduler is unreachable: the change still commits and is published
+/// inline, and the next write arms again.
+pub async fn ensure_relay(
+    dapr: &Dapr,
+    user: &str,
+    meta: &Meta,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if let Some(armed) = meta.relay_armed_until
+        && armed > now
+    {
+        return Some(armed);
     }
-}
-
-async fn rearm(dapr: &Dapr, user: &str, seconds: i64) {
-    let job = Job::once_at(
-        seconds_from_now(seconds),
-        serde_json::json!({ "user_id": user }),
-    );
-    if let Err(e) = dapr.schedule_job(&job_name(user), &job).await {
-        log::error(
-            "could not arm the outbox relay",
-            &[("user_id", &user), ("error", &e)],
-        );
+    let at = now + SAFETY_NET_DELAY;
+    match arm(dapr, user, at).await {
+        Ok(()) => Some(at),
+        Err(e) => {
+            log::warn(
+                "could not arm the outbox relay",
+                &[("user_id", &user), ("error", &e)],
+            );
+            None
+        }
     }
 }
 
@@ -92,7 +117,13 @@ pub async fn after_commit(dapr: &Dapr, event: &TaskEvent, backed_up: bool) {
                 &[("user_id", &user), ("seq", &event.seq), ("error", &e)],
             );
             mark_backed_up(dapr, user).await;
-            rearm(dapr, user, 2).await;
+            // The armed safety net fires within seconds anyway; sooner is better.
+            if let Err(e) = arm(dapr, user, Utc::now() + RETRY_DELAY).await {
+                log::warn(
+                    "could not re-arm the outbox relay",
+                    &[("user_id", &user), ("error", &e)],
+                );
+            }
         }
     }
 }
@@ -118,7 +149,8 @@ async fn mark_backed_up(dapr: &Dapr, user: &str) {
 }
 
 /// `POST /job/relay-{user}`: publishes `user`'s pending outbox in order.
-pub async fn relay(dapr: &Dapr, user: &str) -> Result<(), DaprError> {
+/// An error makes Dapr retry the job.
+pub async fn relay(dapr: &Dapr, user: &str, now: DateTime<Utc>) -> Result<(), DaprError> {
     let (meta, _) = store::meta(dapr, user).await?;
     let last = meta.seq.min(meta.relayed + RELAY_BATCH);
     let keys: Vec<String> = (meta.relayed + 1..=last)
@@ -132,45 +164,69 @@ pub async fn relay(dapr: &Dapr, user: &str) -> Result<(), DaprError> {
         .collect();
     pending.sort_by_key(|e| e.seq);
 
-    let mut through = last;
-    let mut published = Vec::new();
+    let mut progress = Progress {
+        through: last,
+        published: Vec::new(),
+        failed: false,
+    };
     for entry in &pending {
+        if !meta.backlog && entry.event.occurred_at > now - INLINE_GRACE {
+            progress.through = entry.seq - 1;
+            break;
+        }
         if let Err(e) = publish(dapr, &entry.event).await {
             log::warn(
                 "relay could not publish; retrying in 2s",
                 &[("user_id", &user), ("seq", &entry.seq), ("error", &e)],
             );
-            through = entry.seq - 1;
+            progress.through = entry.seq - 1;
+            progress.failed = true;
             break;
         }
-        published.push(entry.seq);
+        progress.published.push(entry.seq);
     }
-    if !published.is_empty() {
+    if !progress.published.is_empty() {
         log::info(
             "relay published pending events",
-            &[("user_id", &user), ("count", &published.len())],
+            &[("user_id", &user), ("count", &progress.published.len())],
         );
     }
-    let done = settle(dapr, user, through, &published).await?;
-    if !done {
-        rearm(dapr, user, 2).await;
+    match settle(dapr, user, &progress, now).await? {
+        Some(at) => arm(dapr, user, at).await,
+        None => Ok(()),
     }
-    Ok(())
 }
 
-/// Records the relay's progress; returns whether the outbox is now empty.
+/// What one relay run did.
+struct Progress {
+    /// Every change up to this sequence number is published.
+    through: u64,
+    /// The entries it published (to delete).
+    published: Vec<u64>,
+    /// A publish failed: the user is backed up until the relay catches up.
+    failed: bool,
+}
+
+/// Records the relay's progress and when it runs again (`None`: the outbox
+/// is empty and the next write arms it). The write is guarded by the meta's
+/// ETag: a change committed meanwhile is seen here, and a write that read the
+/// meta before this retries and sees the new `relay_armed_until`.
 async fn settle(
     dapr: &Dapr,
     user: &str,
-    through: u64,
-    published: &[u64],
-) -> Result<bool, DaprError> {
-    for _ in 0..10 {
+    progress: &Progress,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, DaprError> {
+    // Bounded: under a stream of writes, give up and let Dapr retry the job.
+    for _ in 0..SETTLE_ATTEMPTS {
         let (mut meta, etag) = store::meta(dapr, user).await?;
-        meta.relayed = meta.relayed.max(through);
+        meta.relayed = meta.relayed.max(progress.through);
         let done = meta.relayed >= meta.seq;
-        meta.backlog = !done && (meta.backlog || through < meta.seq);
-        let mut ops: Vec<StateOp> = published
+        meta.backlog = !done && (meta.backlog || progress.failed);
+        let again = (!done).then(|| now + RETRY_DELAY);
+        meta.relay_armed_until = again;
+        let mut ops: Vec<StateOp> = progress
+            .published
             .iter()
             .map(|seq| StateOp::delete(store::outbox_key(user, *seq), None))
             .collect();
@@ -180,10 +236,10 @@ async fn settle(
         })?;
         ops.push(StateOp::upsert(store::meta_key(user), value, etag));
         match dapr.transact_state(store::STORE, &ops).await {
-            Ok(()) => return Ok(done),
+            Ok(()) => return Ok(again),
             Err(DaprError::EtagMismatch) => continue,
             Err(e) => return Err(e),
         }
     }
-    Ok(false)
+    Err(DaprError::EtagMismatch)
 }

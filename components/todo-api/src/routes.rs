@@ -16,7 +16,7 @@ pub async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
         (&Method::GET, ["dapr", "subscribe"]) => Ok(service_kit::subscriber::subscriptions(&[])),
         (&Method::POST, ["job", job]) => match job.strip_prefix("relay-") {
             Some(user) => {
-                outbox::relay(&ctx.dapr, user).await?;
+                outbox::relay(&ctx.dapr, user, ctx.now).await?;
                 Ok(service_kit::empty(http::StatusCode::OK))
             }
             // Unknown jobs are acknowledged (404 counts as done for Dapr) so they stop.

@@ -2,7 +2,8 @@
 //!
 //! Layout per user (keys are prefixed with the app id by Dapr):
 //! - `u:{user}:meta`: next task id, the per-user change sequence, the relay
-//!   position and whether publishing is backed up;
+//!   position, whether publishing is backed up and until when a relay job
+//!   is armed;
 //! - `u:{user}:b:{n}`: bucket `n` of tasks, `BUCKET` ids each, so a write
 //!   rewrites one bucket and a listing reads `tasks / BUCKET` keys in one bulk call;
 //! - `u:{user}:out:{seq}`: the outbox entry of change `seq`: its events,
@@ -15,10 +16,13 @@
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, Utc};
 use dapr_http::{DaprError, StateOp};
 use serde::{Deserialize, Serialize};
 use service_kit::Dapr;
 use todo_domain::{Task, TaskEvent};
+
+use crate::outbox;
 
 /// todo-api's state store component.
 pub const STORE: &str = "todo-state";
@@ -39,6 +43,10 @@ pub struct Meta {
     /// Publishing failed and the relay has not caught up: new changes wait
     /// for it, so the user's events stay in order.
     pub backlog: bool,
+    /// A relay job is scheduled to fire by this time (see `outbox`); `None`
+    /// when none is known to be. Every relay run rewrites it.
+    #[serde(default)]
+    pub relay_armed_until: Option<DateTime<Utc>>,
     /// Idempotency keys of the latest created recurring instances, with
     /// their task ids, newest last (bounded: see `IDEMPOTENCY_KEYS`).
     #[serde(default)]
@@ -192,11 +200,14 @@ pub struct Snapshot<'a> {
 /// Applies one change atomically with its outbox entry, retrying on
 /// concurrent writes. `decide` runs on fresh state each attempt and returns
 /// the change or an error for the client (not found, stale version, invalid).
+/// Before committing, makes sure a relay job will publish the entry should
+/// this process die before it does (`outbox::ensure_relay`).
 /// Returns the committed change and the user's meta as it was before it.
 pub async fn commit<E>(
     dapr: &Dapr,
     user: &str,
     target: Target,
+    now: DateTime<Utc>,
     mut decide: impl FnMut(Snapshot<'_>) -> Result<Change, E>,
 ) -> Result<Result<(Change, Meta), E>, DaprError> {
     for _ in 0..ATTEMPTS {
@@ -230,6 +241,7 @@ pub async fn commit<E>(
         };
         let mut next = meta.clone();
         next.seq = event.seq;
+        next.relay_armed_until = outbox::ensure_relay(dapr, user, &meta, now).await;
         if matches!(target, Target::New) {
             next.next_id = meta.next_id + 1;
         }

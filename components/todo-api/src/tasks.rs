@@ -133,15 +133,7 @@ async fn write(
     target: Target,
     decide: impl FnMut(store::Snapshot<'_>) -> Result<Change, Problem>,
 ) -> Result<Change, Problem> {
-    if let Err(e) = outbox::arm(&ctx.dapr, user).await {
-        // Not fatal: the change is still committed with its events; they are
-        // published inline now or by the next armed relay.
-        service_kit::log::warn(
-            "could not arm the outbox relay",
-            &[("user_id", &user), ("error", &e)],
-        );
-    }
-    let (change, before) = store::commit(&ctx.dapr, user, target, decide).await??;
+    let (change, before) = store::commit(&ctx.dapr, user, target, ctx.now, decide).await??;
     match &change {
         Change::Put(_, event) | Change::Delete(_, event) => {
             outbox::after_commit(&ctx.dapr, event, before.backlog).await
