@@ -51,6 +51,17 @@ async fn delivered(stack: &Stack, user: &str, task: u64, count: usize) -> Result
     notifications_of(stack, user, task).await
 }
 
+/// Creates a task of `user` with one reminder at `at`; returns its id.
+async fn task_reminding(stack: &Stack, user: &str, title: &str, at: &str) -> Result<u64> {
+    let task = stack
+        .create_task(
+            user,
+            json!({"title": title, "reminders": [{"remind_at": at}]}),
+        )
+        .await?;
+    Ok(id_of(&task))
+}
+
 /// Checks one notification was not early and returns its lateness.
 fn lateness(notification: &Value) -> Result<chrono::Duration> {
     let remind_at = instant(&notification["remind_at"])?;
@@ -165,13 +176,7 @@ async fn a_reminder_moved_before_it_fires_fires_only_at_the_new_time() -> Result
     let stack = Stack::from_env()?;
     let user = stack.new_user("moved");
     let (old_at, old) = in_ms(5_000);
-    let task = stack
-        .create_task(
-            &user,
-            json!({"title": "Call the bank", "reminders": [{"remind_at": old}]}),
-        )
-        .await?;
-    let id = id_of(&task);
+    let id = task_reminding(&stack, &user, "Call the bank", &old).await?;
     let (new_at, new) = in_ms(10_000);
     stack
         .call(
@@ -204,13 +209,7 @@ async fn completing_the_task_cancels_its_reminder() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("cancel");
     let (at, text) = in_ms(5_000);
-    let task = stack
-        .create_task(
-            &user,
-            json!({"title": "Renew the lease", "reminders": [{"remind_at": text}]}),
-        )
-        .await?;
-    let id = id_of(&task);
+    let id = task_reminding(&stack, &user, "Renew the lease", &text).await?;
     stack.complete(&user, id).await?;
     stack
         .logged(
@@ -267,13 +266,7 @@ async fn disruptive_a_reminder_survives_a_notifier_restart_and_fires_exactly_onc
     let user = stack.new_user("restart");
     // Due while notifier is down: a restart takes longer than this.
     let (due, at) = in_ms(2_500);
-    let task = stack
-        .create_task(
-            &user,
-            json!({"title": "Feed the cat", "reminders": [{"remind_at": at}]}),
-        )
-        .await?;
-    let id = id_of(&task);
+    let id = task_reminding(&stack, &user, "Feed the cat", &at).await?;
     stack
         .logged(
             "notifier",
