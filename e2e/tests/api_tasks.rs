@@ -733,3 +733,57 @@ async fn overdue_is_derived_from_the_due_date_the_zone_and_completion() -> Resul
     assert_eq!(moved["overdue"], true, "derived on every read");
     Ok(())
 }
+
+#[tokio::test]
+async fn concurrent_writes_of_one_user_never_lose_a_change() -> Result<()> {
+    let stack = Stack::from_env()?;
+    let user = stack.new_user("concurrent");
+    // A brand-new user: the very first writes race to create the user's records.
+    let creates = (0..12).map(|n| {
+        let (stack, user) = (stack.clone(), user.clone());
+        tokio::spawn(async move {
+            stack
+                .call(
+                    Method::POST,
+                    &user,
+                    "/tasks",
+                    Some(json!({"title": format!("racer {n}")})),
+                )
+                .await
+        })
+    });
+    let mut ids = Vec::new();
+    for create in creates {
+        let task = create.await??.expect(StatusCode::CREATED)?;
+        ids.push(id_of(&task));
+    }
+    ids.sort_unstable();
+    assert_eq!(ids, (1..=12).collect::<Vec<u64>>(), "one id per create");
+    let stored: Vec<u64> = stack.all_tasks(&user).await?.iter().map(id_of).collect();
+    assert_eq!(stored, ids, "every acknowledged create is stored");
+
+    // Racing toggles of one task: each acknowledged one is one version.
+    let toggles = (0..8).map(|_| {
+        let (stack, user) = (stack.clone(), user.clone());
+        tokio::spawn(async move {
+            stack
+                .call(Method::PATCH, &user, "/tasks/1/complete", None)
+                .await
+        })
+    });
+    let mut acknowledged = 0u64;
+    for toggle in toggles {
+        let reply = toggle.await??;
+        if reply.status == StatusCode::OK {
+            acknowledged += 1;
+        } else {
+            // The only acceptable refusal: too busy, nothing changed.
+            reply.expect_problem(StatusCode::SERVICE_UNAVAILABLE, &["try again"])?;
+        }
+    }
+    assert!(acknowledged > 0);
+    let task = stack.get_json(&user, "/tasks/1").await?;
+    assert_eq!(task["version"], 1 + acknowledged);
+    assert_eq!(task["completed"], acknowledged % 2 == 1);
+    Ok(())
+}

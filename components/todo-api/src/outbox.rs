@@ -140,7 +140,7 @@ async fn mark_backed_up(dapr: &Dapr, user: &str) {
         let Ok(value) = serde_json::to_value(&meta) else {
             return;
         };
-        let op = [StateOp::upsert(store::meta_key(user), value, etag)];
+        let op = [StateOp::replace_read(store::meta_key(user), value, etag)];
         match dapr.transact_state(store::STORE, &op).await {
             Err(DaprError::EtagMismatch) => continue,
             _ => return,
@@ -234,7 +234,7 @@ async fn settle(
             operation: "relay progress".into(),
             source,
         })?;
-        ops.push(StateOp::upsert(store::meta_key(user), value, etag));
+        ops.push(StateOp::replace_read(store::meta_key(user), value, etag));
         match dapr.transact_state(store::STORE, &ops).await {
             Ok(()) => return Ok(again),
             Err(DaprError::EtagMismatch) => continue,

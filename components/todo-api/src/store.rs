@@ -28,8 +28,9 @@ use crate::outbox;
 pub const STORE: &str = "todo-state";
 /// Task ids per bucket.
 const BUCKET: u64 = 128;
-/// Attempts at a change when other writes of the same user race it.
-const ATTEMPTS: usize = 10;
+/// Attempts at a change when other writes of the same user race it
+/// (with `back_off` between them, about a second in all).
+const ATTEMPTS: usize = 24;
 
 /// Per-user bookkeeping, guarded by its ETag.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -210,7 +211,7 @@ pub async fn commit<E>(
     now: DateTime<Utc>,
     mut decide: impl FnMut(Snapshot<'_>) -> Result<Change, E>,
 ) -> Result<Result<(Change, Meta), E>, DaprError> {
-    for _ in 0..ATTEMPTS {
+    for attempt in 0..ATTEMPTS {
         let (meta, meta_etag) = meta(dapr, user).await?;
         let id = match target {
             Target::New => meta.next_id,
@@ -255,17 +256,26 @@ pub async fn commit<E>(
             event: event.clone(),
         };
         let ops = [
-            StateOp::upsert(&bucket_key, json(&bucket)?, bucket_etag),
-            StateOp::upsert(meta_key(user), json(&next)?, meta_etag),
+            StateOp::replace_read(&bucket_key, json(&bucket)?, bucket_etag),
+            StateOp::replace_read(meta_key(user), json(&next)?, meta_etag),
             StateOp::upsert(outbox_key(user, entry.seq), json(&entry)?, None),
         ];
         match dapr.transact_state(STORE, &ops).await {
             Ok(()) => return Ok(Ok((change, meta))),
-            Err(DaprError::EtagMismatch) => continue,
+            Err(DaprError::EtagMismatch) => back_off(attempt),
             Err(e) => return Err(e),
         }
     }
     Err(DaprError::EtagMismatch)
+}
+
+/// Waits a random 0..2^attempt ms (at most 64 ms) after a lost race, so
+/// that writers of one user who keep colliding spread out. Each request
+/// has its own instance, so sleeping blocks no one else.
+fn back_off(attempt: usize) {
+    let ceiling_ms = 1u128 << attempt.min(6);
+    let jitter_ms = uuid::Uuid::new_v4().as_u128() % ceiling_ms;
+    std::thread::sleep(std::time::Duration::from_millis(jitter_ms as u64));
 }
 
 /// Which task a change targets.

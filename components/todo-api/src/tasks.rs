@@ -1,5 +1,6 @@
 //! Task handlers: parse -> domain -> store (with events) -> response.
 
+use dapr_http::DaprError;
 use http::StatusCode;
 use service_kit::{FieldError, Incoming, Problem, Response};
 use todo_domain::{
@@ -133,7 +134,15 @@ async fn write(
     target: Target,
     decide: impl FnMut(store::Snapshot<'_>) -> Result<Change, Problem>,
 ) -> Result<Change, Problem> {
-    let (change, before) = store::commit(&ctx.dapr, user, target, ctx.now, decide).await??;
+    let (change, before) = store::commit(&ctx.dapr, user, target, ctx.now, decide)
+        .await
+        .map_err(|e| match e {
+            DaprError::EtagMismatch => Problem::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "too many changes to this user's tasks at once; nothing was changed, try again",
+            ),
+            other => other.into(),
+        })??;
     match &change {
         Change::Put(_, event) | Change::Delete(_, event) => {
             outbox::after_commit(&ctx.dapr, event, before.backlog).await

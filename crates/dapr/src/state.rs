@@ -46,6 +46,28 @@ impl StateOp {
         Self::new("upsert", key.into(), Some(value), etag)
     }
 
+    /// Writes `value` at `key` only if `key` does not exist yet (Dapr's
+    /// first-write concurrency without an ETag); otherwise the transaction
+    /// fails as on a stale ETag. For keys read as missing.
+    pub fn create(key: impl Into<String>, value: serde_json::Value) -> Self {
+        let mut op = Self::new("upsert", key.into(), Some(value), None);
+        op.request.options = Some(serde_json::json!({ "concurrency": "first-write" }));
+        op
+    }
+
+    /// Writes `value` at `key` if it is unchanged since it was read: at
+    /// ETag `etag`, or still missing when `etag` is `None`.
+    pub fn replace_read(
+        key: impl Into<String>,
+        value: serde_json::Value,
+        etag: Option<String>,
+    ) -> Self {
+        match etag {
+            Some(etag) => Self::upsert(key, value, Some(etag)),
+            None => Self::create(key, value),
+        }
+    }
+
     /// Deletes `key`, guarded by `etag` when given.
     pub fn delete(key: impl Into<String>, etag: Option<String>) -> Self {
         Self::new("delete", key.into(), None, etag)
@@ -151,6 +173,22 @@ mod tests {
         assert_eq!(
             json,
             serde_json::json!({"operation": "upsert", "request": {"key": "k", "value": {"a": 1}, "etag": "3", "options": {"concurrency": "first-write"}}})
+        );
+    }
+
+    #[test]
+    fn a_create_is_a_first_write_upsert_without_an_etag() {
+        let json = serde_json::to_value(StateOp::create("k", serde_json::json!(1))).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"operation": "upsert", "request": {"key": "k", "value": 1, "options": {"concurrency": "first-write"}}})
+        );
+        let read_missing = StateOp::replace_read("k", serde_json::json!(1), None);
+        assert_eq!(serde_json::to_value(read_missing).unwrap(), json);
+        let read_at = StateOp::replace_read("k", serde_json::json!(1), Some("7".into()));
+        assert_eq!(
+            serde_json::to_value(read_at).unwrap()["request"]["etag"],
+            "7"
         );
     }
 
