@@ -429,3 +429,22 @@ async fn bad_changes_to_a_task_leave_it_as_it_was_and_publish_nothing() -> Resul
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn a_path_with_an_invalid_user_id_is_400_even_with_a_matching_token() -> Result<()> {
+    let stack = Stack::from_env()?;
+    for user in ["has space", "ümlaut", &"x".repeat(65)] {
+        for (method, path, body) in [
+            (Method::GET, "/tasks", None),
+            (Method::POST, "/tasks", Some(json!({"title": "x"}))),
+            (Method::GET, "/tasks/1", None),
+        ] {
+            stack
+                .call(method.clone(), user, path, body)
+                .await?
+                .expect_problem(StatusCode::BAD_REQUEST, &["user id"])
+                .with_context(|| format!("{method} /api/{user}{path}"))?;
+        }
+    }
+    Ok(())
+}

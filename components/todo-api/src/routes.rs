@@ -39,6 +39,8 @@ async fn user_route(
     user: &str,
     rest: &[&str],
 ) -> Result<Response, Problem> {
+    // Only valid user ids own data; a token may name anything.
+    tasks::user_id(user)?;
     let id = |s: &str| -> Result<u64, Problem> {
         s.parse().map_err(|_| {
             Problem::not_found(format!(
