@@ -134,6 +134,15 @@ async fn n_operations_give_n_entries_newest_first_filtered_and_paged() -> Result
         .call(Method::GET, &user, "/audit?from=yesterday", None)
         .await?
         .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &[])?;
+    stack
+        .call(
+            Method::GET,
+            &user,
+            &format!("/audit?from={}&to={}", enc(to), enc(from)),
+            None,
+        )
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &[])?;
     Ok(())
 }
 

@@ -146,6 +146,10 @@ async fn a_reminder_three_seconds_ahead_fires_once_not_early_and_reaches_list_an
         )
         .await?
         .expect_problem(StatusCode::NOT_FOUND, &["t999-r1-o1-0"])?;
+    stack
+        .call(Method::GET, &user, "/notifications?colour=red", None)
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["colour"])?;
     // Another user cannot read this user's notifications.
     let mallory = stack.new_user("mallory");
     let foreign = stack

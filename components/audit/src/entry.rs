@@ -131,6 +131,11 @@ impl AuditQuery {
                 ),
             }
         }
+        if let (Some(from), Some(to)) = (query.from, query.to)
+            && from >= to
+        {
+            error("to", "must be later than from".into());
+        }
         if errors.is_empty() {
             Ok(query)
         } else {
@@ -249,6 +254,16 @@ mod tests {
             ["5", "3"]
         );
         assert_eq!(page.next_cursor.as_deref(), Some("o2"));
+    }
+
+    #[test]
+    fn an_empty_time_window_is_refused() {
+        let err = AuditQuery::parse(&[
+            ("from".into(), "2026-01-02T00:00:00Z".into()),
+            ("to".into(), "2026-01-01T00:00:00Z".into()),
+        ])
+        .unwrap_err();
+        assert_eq!(err.status(), 422);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use dapr_http::SubscriptionReply;
 use serde::{Deserialize, Serialize};
 use service_kit::paged_log::{Appended, PagedLog};
-use service_kit::{Dapr, Incoming, Problem, Response, log, subscriber};
+use service_kit::{Dapr, FieldError, Incoming, Problem, Response, log, subscriber};
 use todo_domain::ReminderDue;
 
 use crate::{PUBSUB, STORE};
@@ -105,6 +105,12 @@ pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> Sub
 }
 
 pub async fn list(dapr: &Dapr, req: &Incoming, user: &str) -> Result<Response, Problem> {
+    if let Some((key, _)) = req.query.iter().find(|(key, _)| key != "unread") {
+        return Err(Problem::invalid(vec![FieldError {
+            field: key.clone(),
+            message: "unknown parameter; the only one is unread=true|false".into(),
+        }]));
+    }
     let unread_only = match req.query_value("unread") {
         None | Some("false") => false,
         Some("true") => true,
