@@ -34,6 +34,23 @@ impl Stack {
         expected: usize,
         timeout: Duration,
     ) -> Result<Vec<Value>> {
+        Ok(self
+            .keyed_records(topic, &[key], expected, timeout)
+            .await?
+            .into_iter()
+            .map(|(_, value)| value)
+            .collect())
+    }
+
+    /// Like [`Stack::topic_records`] for several keys at once (one read of
+    /// the topic): `(key, value)` pairs in log order, `expected` in all.
+    pub async fn keyed_records(
+        &self,
+        topic: &str,
+        keys: &[&str],
+        expected: usize,
+        timeout: Duration,
+    ) -> Result<Vec<(String, Value)>> {
         let libs = std::env::var("KAFKA_LIBS")
             .context("KAFKA_LIBS is not set: run the tests with 'scripts/stack test'")?;
         let log_config = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/kafka/log4j2.yaml");
@@ -69,12 +86,12 @@ impl Stack {
             let Some((record_key, value)) = line.split_once('\t') else {
                 continue;
             };
-            if record_key != key {
+            if !keys.contains(&record_key) {
                 continue;
             }
             let value: Value = serde_json::from_str(value)
                 .with_context(|| format!("a {topic} record is not JSON: {value}"))?;
-            records.push(value);
+            records.push((record_key.to_owned(), value));
             if records.len() == expected {
                 stop_at = (Instant::now() + SETTLE).min(deadline);
             }

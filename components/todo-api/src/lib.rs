@@ -5,6 +5,7 @@
 //! audit and notifier by service invocation so clients keep one origin.
 //! `POST /api/{user}/chat` manages tasks in everyday English (see `chat`).
 
+mod broker;
 mod chat;
 mod context;
 mod forward;

@@ -25,6 +25,7 @@ use dapr_http::{DaprError, Job, StateOp};
 use service_kit::{Dapr, log};
 use todo_domain::TaskEvent;
 
+use crate::broker;
 use crate::store::{self, Meta, OutboxEntry};
 
 /// The pub/sub component and topics.
@@ -58,24 +59,29 @@ async fn arm(dapr: &Dapr, user: &str, at: DateTime<Utc>) -> Result<(), DaprError
     dapr.schedule_job(&job_name(user), &job).await
 }
 
-/// Makes sure a relay job will fire after a write that reads `meta` now;
-/// returns the time to record in the meta the write commits. Not fatal when
-/// the scheduler is unreachable: the change still commits and is published
-/// inline, and the next write arms again.
+/// Makes sure a relay job will fire after a write that reads `meta` now
+/// (within `RETRY_DELAY` when the write's events go to the relay, so they
+/// are not held up); returns the time to record in the meta the write
+/// commits. Not fatal when the scheduler is unreachable: the change still
+/// commits and is published inline, and the next write arms again.
 pub async fn ensure_relay(
     dapr: &Dapr,
     user: &str,
     meta: &Meta,
     now: DateTime<Utc>,
+    soon: bool,
 ) -> Option<DateTime<Utc>> {
+    let latest = now + if soon { RETRY_DELAY } else { SAFETY_NET_DELAY };
+    // Keep an armed job unless the events need it sooner; moving a job
+    // earlier is safe, later could starve a backed-up user's relay.
     if let Some(armed) = meta.relay_armed_until
         && armed > now
+        && (!soon || armed <= latest)
     {
         return Some(armed);
     }
-    let at = now + SAFETY_NET_DELAY;
-    match arm(dapr, user, at).await {
-        Ok(()) => Some(at),
+    match arm(dapr, user, latest).await {
+        Ok(()) => Some(latest),
         Err(e) => {
             log::warn(
                 "could not arm the outbox relay",
@@ -93,13 +99,12 @@ async fn publish(dapr: &Dapr, event: &TaskEvent) -> Result<(), DaprError> {
         .await
 }
 
-/// Publishes a just-committed change, or leaves it to the relay.
-/// Never fails the request: the change is committed either way.
-pub async fn after_commit(dapr: &Dapr, event: &TaskEvent, backed_up: bool) {
+/// Publishes a just-committed change inline (`Committed::publish_inline`).
+/// Never fails the request: the change is committed either way; when the
+/// publish fails the user is marked backed up, the broker marked down and
+/// the relay armed to retry shortly.
+pub async fn publish_committed(dapr: &Dapr, event: &TaskEvent, now: DateTime<Utc>) {
     let user = event.user_id.as_str();
-    if backed_up {
-        return; // the relay is armed and publishes in order
-    }
     match publish(dapr, event).await {
         Ok(()) => {
             let delete = [StateOp::delete(store::outbox_key(user, event.seq), None)];
@@ -116,8 +121,8 @@ pub async fn after_commit(dapr: &Dapr, event: &TaskEvent, backed_up: bool) {
                 "publish failed; the outbox relay will retry",
                 &[("user_id", &user), ("seq", &event.seq), ("error", &e)],
             );
+            broker::mark_down(dapr, now).await;
             mark_backed_up(dapr, user).await;
-            // The armed safety net fires within seconds anyway; sooner is better.
             if let Err(e) = arm(dapr, user, Utc::now() + RETRY_DELAY).await {
                 log::warn(
                     "could not re-arm the outbox relay",
@@ -151,8 +156,14 @@ async fn mark_backed_up(dapr: &Dapr, user: &str) {
 /// `POST /job/relay-{user}`: publishes `user`'s pending outbox in order.
 /// An error makes Dapr retry the job.
 pub async fn relay(dapr: &Dapr, user: &str, now: DateTime<Utc>) -> Result<(), DaprError> {
-    let (meta, _) = store::meta(dapr, user).await?;
-    let last = meta.seq.min(meta.relayed + RELAY_BATCH);
+    let (meta, _, mark) = store::meta_and_broker(dapr, user).await?;
+    // While the broker is marked down, wait for the mark to expire; the
+    // first publish after it probes the broker.
+    let last = if mark.is_down(now) {
+        meta.relayed
+    } else {
+        meta.seq.min(meta.relayed + RELAY_BATCH)
+    };
     let keys: Vec<String> = (meta.relayed + 1..=last)
         .map(|s| store::outbox_key(user, s))
         .collect();
@@ -179,11 +190,15 @@ pub async fn relay(dapr: &Dapr, user: &str, now: DateTime<Utc>) -> Result<(), Da
                 "relay could not publish; retrying in 2s",
                 &[("user_id", &user), ("seq", &entry.seq), ("error", &e)],
             );
+            broker::mark_down(dapr, now).await;
             progress.through = entry.seq - 1;
             progress.failed = true;
             break;
         }
         progress.published.push(entry.seq);
+    }
+    if mark.down_until.is_some() && !progress.published.is_empty() {
+        broker::mark_up(dapr).await;
     }
     if !progress.published.is_empty() {
         log::info(

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use service_kit::Dapr;
 use todo_domain::{Task, TaskEvent};
 
+use crate::broker::{self, BrokerMark};
 use crate::outbox;
 
 /// todo-api's state store component.
@@ -78,6 +79,14 @@ pub fn outbox_key(user: &str, seq: u64) -> String {
 const IDEMPOTENCY_KEYS: usize = 512;
 
 impl Meta {
+    /// The meta of a user who never wrote.
+    fn new() -> Meta {
+        Meta {
+            next_id: 1,
+            ..Meta::default()
+        }
+    }
+
     /// The task created earlier under `key`, if any.
     pub fn created_under(&self, key: &str) -> Option<u64> {
         self.idempotency
@@ -104,13 +113,7 @@ pub async fn meta(dapr: &Dapr, user: &str) -> Result<(Meta, Option<String>), Dap
     Ok(
         match dapr.get_state::<Meta>(STORE, &meta_key(user)).await? {
             Some(v) => (v.value, v.etag),
-            None => (
-                Meta {
-                    next_id: 1,
-                    ..Meta::default()
-                },
-                None,
-            ),
+            None => (Meta::new(), None),
         },
     )
 }
@@ -198,21 +201,67 @@ pub struct Snapshot<'a> {
     pub task: Option<&'a Task>,
 }
 
+/// Reads a user's meta (as [`meta`]) and the broker mark in one call.
+pub async fn meta_and_broker(
+    dapr: &Dapr,
+    user: &str,
+) -> Result<(Meta, Option<String>, BrokerMark), DaprError> {
+    let keys = [meta_key(user), broker::KEY.to_owned()];
+    let items = dapr
+        .get_bulk_state::<serde_json::Value>(STORE, &keys)
+        .await?;
+    // Bulk reads answer in any order.
+    let stored = |key: &str| {
+        items
+            .iter()
+            .find(|item| item.key == key)
+            .and_then(|item| item.value.clone())
+    };
+    let (meta, etag) = match stored(&keys[0]) {
+        Some(found) => (decode("read user meta", found.value)?, found.etag),
+        None => (Meta::new(), None),
+    };
+    let mark = match stored(broker::KEY) {
+        Some(found) => decode("read broker mark", found.value)?,
+        None => BrokerMark::default(),
+    };
+    Ok((meta, etag, mark))
+}
+
+fn decode<T: serde::de::DeserializeOwned>(
+    operation: &str,
+    value: serde_json::Value,
+) -> Result<T, DaprError> {
+    serde_json::from_value(value).map_err(|source| DaprError::Decode {
+        operation: operation.into(),
+        source,
+    })
+}
+
+/// A committed change and how its events get out.
+pub struct Committed {
+    pub change: Change,
+    /// Publish inline now; otherwise the relay publishes them, in order
+    /// behind older ones (the user is backed up or the broker is down).
+    pub publish_inline: bool,
+}
+
 /// Applies one change atomically with its outbox entry, retrying on
 /// concurrent writes. `decide` runs on fresh state each attempt and returns
 /// the change or an error for the client (not found, stale version, invalid).
 /// Before committing, makes sure a relay job will publish the entry should
-/// this process die before it does (`outbox::ensure_relay`).
-/// Returns the committed change and the user's meta as it was before it.
+/// this process die before it does (`outbox::ensure_relay`); when the events
+/// go to the relay (`Committed::publish_inline` false), the user is marked
+/// backed up in the same transaction, so later changes queue behind them.
 pub async fn commit<E>(
     dapr: &Dapr,
     user: &str,
     target: Target,
     now: DateTime<Utc>,
     mut decide: impl FnMut(Snapshot<'_>) -> Result<Change, E>,
-) -> Result<Result<(Change, Meta), E>, DaprError> {
+) -> Result<Result<Committed, E>, DaprError> {
     for attempt in 0..ATTEMPTS {
-        let (meta, meta_etag) = meta(dapr, user).await?;
+        let (meta, meta_etag, broker) = meta_and_broker(dapr, user).await?;
         let id = match target {
             Target::New => meta.next_id,
             Target::Existing(id) => id,
@@ -230,7 +279,12 @@ pub async fn commit<E>(
             Err(e) => return Ok(Err(e)),
         };
         let event = match &change {
-            Change::Nothing(_) | Change::AlreadyCreated(_) => return Ok(Ok((change, meta))),
+            Change::Nothing(_) | Change::AlreadyCreated(_) => {
+                return Ok(Ok(Committed {
+                    change,
+                    publish_inline: false,
+                }));
+            }
             Change::Put(task, event) => {
                 bucket.insert(task.id, task.clone());
                 event
@@ -240,9 +294,11 @@ pub async fn commit<E>(
                 event
             }
         };
+        let via_relay = meta.backlog || broker.is_down(now);
         let mut next = meta.clone();
         next.seq = event.seq;
-        next.relay_armed_until = outbox::ensure_relay(dapr, user, &meta, now).await;
+        next.backlog = via_relay;
+        next.relay_armed_until = outbox::ensure_relay(dapr, user, &meta, now, via_relay).await;
         if matches!(target, Target::New) {
             next.next_id = meta.next_id + 1;
         }
@@ -261,7 +317,12 @@ pub async fn commit<E>(
             StateOp::upsert(outbox_key(user, entry.seq), json(&entry)?, None),
         ];
         match dapr.transact_state(STORE, &ops).await {
-            Ok(()) => return Ok(Ok((change, meta))),
+            Ok(()) => {
+                return Ok(Ok(Committed {
+                    change,
+                    publish_inline: !via_relay,
+                }));
+            }
             Err(DaprError::EtagMismatch) => back_off(attempt),
             Err(e) => return Err(e),
         }

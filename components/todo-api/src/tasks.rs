@@ -134,7 +134,7 @@ async fn write(
     target: Target,
     decide: impl FnMut(store::Snapshot<'_>) -> Result<Change, Problem>,
 ) -> Result<Change, Problem> {
-    let (change, before) = store::commit(&ctx.dapr, user, target, ctx.now, decide)
+    let committed = store::commit(&ctx.dapr, user, target, ctx.now, decide)
         .await
         .map_err(|e| match e {
             DaprError::EtagMismatch => Problem::new(
@@ -143,12 +143,13 @@ async fn write(
             ),
             other => other.into(),
         })??;
-    match &change {
-        Change::Put(_, event) | Change::Delete(_, event) => {
-            outbox::after_commit(&ctx.dapr, event, before.backlog).await
+    match &committed.change {
+        Change::Put(_, event) | Change::Delete(_, event) if committed.publish_inline => {
+            outbox::publish_committed(&ctx.dapr, event, ctx.now).await
         }
-        Change::Nothing(_) | Change::AlreadyCreated(_) => {}
+        _ => {} // nothing to publish, or the relay publishes it
     }
+    let change = committed.change;
     Ok(change)
 }
 
