@@ -3,11 +3,12 @@
 //!
 //! While Kafka is down a publish fails only after Dapr's retries or its
 //! publish timeout (about a second, up to 3 s). The first write that meets
-//! such a failure marks the broker down for `DOWN_FOR`; until then writes of
+//! such a failure marks the broker down. While the mark stands, writes of
 //! every user skip the inline publish and leave their events to the relay,
-//! so requests stay fast, and relays do not hammer the broker either. The
-//! first publish after the mark expires probes the broker again; a relay
-//! that publishes clears the mark at once.
+//! so requests stay fast: no request waits for a failing publish again.
+//! Relays wait `DOWN_FOR` after the last failure before probing the broker
+//! (so they do not hammer it), and the first relay that publishes clears
+//! the mark; then writes publish inline again.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dapr_http::{DaprError, StateOp};
@@ -18,7 +19,7 @@ use crate::store::STORE;
 
 /// The state key of the mark (one for the whole app).
 pub const KEY: &str = "broker:pubsub";
-/// How long a failed publish keeps the broker marked down.
+/// How long relays wait after a failed publish before probing again.
 const DOWN_FOR: TimeDelta = TimeDelta::seconds(10);
 
 /// The stored mark.
@@ -29,8 +30,13 @@ pub struct BrokerMark {
 }
 
 impl BrokerMark {
-    /// Whether publishing should be left to the relay at `now`.
-    pub fn is_down(&self, now: DateTime<Utc>) -> bool {
+    /// Writes leave publishing to the relay while the mark stands.
+    pub fn is_marked(&self) -> bool {
+        self.down_until.is_some()
+    }
+
+    /// Relays wait until then before they probe the broker again.
+    pub fn wait_before_probe(&self, now: DateTime<Utc>) -> bool {
         self.down_until.is_some_and(|until| until > now)
     }
 }

@@ -157,9 +157,9 @@ async fn mark_backed_up(dapr: &Dapr, user: &str) {
 /// An error makes Dapr retry the job.
 pub async fn relay(dapr: &Dapr, user: &str, now: DateTime<Utc>) -> Result<(), DaprError> {
     let (meta, _, mark) = store::meta_and_broker(dapr, user).await?;
-    // While the broker is marked down, wait for the mark to expire; the
-    // first publish after it probes the broker.
-    let last = if mark.is_down(now) {
+    // Right after a failed publish, wait; then probe the broker with the
+    // first pending entry.
+    let last = if mark.wait_before_probe(now) {
         meta.relayed
     } else {
         meta.seq.min(meta.relayed + RELAY_BATCH)
@@ -197,7 +197,7 @@ pub async fn relay(dapr: &Dapr, user: &str, now: DateTime<Utc>) -> Result<(), Da
         }
         progress.published.push(entry.seq);
     }
-    if mark.down_until.is_some() && !progress.published.is_empty() {
+    if mark.is_marked() && !progress.published.is_empty() {
         broker::mark_up(dapr).await;
     }
     if !progress.published.is_empty() {

@@ -294,7 +294,7 @@ pub async fn commit<E>(
                 event
             }
         };
-        let via_relay = meta.backlog || broker.is_down(now);
+        let via_relay = meta.backlog || broker.is_marked();
         let mut next = meta.clone();
         next.seq = event.seq;
         next.backlog = via_relay;
