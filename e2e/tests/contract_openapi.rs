@@ -423,8 +423,9 @@ async fn every_operation_answers_as_its_openapi_document_says() -> Result<()> {
     api.assert_every_status_seen()
 }
 
-/// What every user operation shares: 401 and 403 before anything else, and
-/// for operations with a body, 400 (not JSON), 413 and 415.
+/// What every user operation shares: 401 and 403 before anything else, 400
+/// for an invalid user id, and for operations with a body, 400 (not JSON),
+/// 413 and 415.
 async fn generic_errors(api: &Api) -> Result<()> {
     let user = api.stack.new_user("contract");
     for (method, template) in api.operations() {
@@ -439,6 +440,12 @@ async fn generic_errors(api: &Api) -> Result<()> {
         };
         request(Auth::Nobody).expect(401).await?;
         request(Auth::Stranger).expect(403).await?;
+        // A token may name anything, but only valid user ids own data.
+        api.req(method.clone(), &template, "has space")
+            .id(1)
+            .json(json!({}))
+            .expect(400)
+            .await?;
         if api.has_body(&method, &template) {
             let request = || api.req(method.clone(), &template, &user).id(1);
             request()
@@ -814,6 +821,10 @@ async fn notifications(api: &Api) -> Result<()> {
     api.req(Method::GET, NOTIFICATIONS, &user)
         .query("unread=maybe")
         .expect(400)
+        .await?;
+    api.req(Method::GET, NOTIFICATIONS, &user)
+        .query("colour=red")
+        .expect(422)
         .await?;
     Ok(())
 }
