@@ -108,6 +108,34 @@ impl Stack {
         Reply::read(request.send().await?).await
     }
 
+    /// [`Stack::call`] that must answer `status`; returns the body.
+    pub async fn call_expecting(
+        &self,
+        method: Method,
+        user: &str,
+        path: &str,
+        body: Option<Value>,
+        status: StatusCode,
+    ) -> Result<Value> {
+        self.call(method, user, path, body).await?.expect(status)
+    }
+
+    /// [`Stack::call`] that must be refused with a problem of `status`
+    /// mentioning `mentions` (see [`Reply::expect_problem`]).
+    pub async fn call_refused(
+        &self,
+        method: Method,
+        user: &str,
+        path: &str,
+        body: Option<Value>,
+        status: StatusCode,
+        mentions: &[&str],
+    ) -> Result<()> {
+        self.call(method, user, path, body)
+            .await?
+            .expect_problem(status, mentions)
+    }
+
     /// Every task of `user` (one page of up to 500), by id.
     pub async fn all_tasks(&self, user: &str) -> Result<Vec<Value>> {
         let page = self.get_json(user, "/tasks?limit=500").await?;

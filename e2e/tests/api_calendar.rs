@@ -64,7 +64,7 @@ async fn tasks_are_grouped_by_their_local_day_with_projected_occurrences() -> Re
     );
     let weekly = id_of(
         &stack
-            .call(
+            .call_expecting(
                 Method::POST,
                 &user,
                 "/tasks/recurring",
@@ -72,9 +72,9 @@ async fn tasks_are_grouped_by_their_local_day_with_projected_occurrences() -> Re
                     json!({"title": "Piano", "due_date": "2030-03-01T17:00:00+00:00",
                             "timezone": "Europe/London", "recurrence": {"frequency": "weekly"}}),
                 ),
+                StatusCode::CREATED,
             )
-            .await?
-            .expect(StatusCode::CREATED)?,
+            .await?,
     );
     let done = id_of(
         &stack
@@ -148,14 +148,14 @@ async fn tasks_are_grouped_by_their_local_day_with_projected_occurrences() -> Re
     // A completed task projects nothing: what follows it is the next
     // instance the recurring service creates, which projects on its own.
     stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &format!("/tasks/{weekly}/complete"),
             Some(json!({"completed": true})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     let after = stack
         .get_json(&user, "/tasks/calendar?from=2030-03-01&to=2030-03-15")
         .await?;

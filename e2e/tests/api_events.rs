@@ -195,14 +195,14 @@ async fn refused_requests_publish_nothing_and_use_no_sequence_number() -> Result
         );
     }
     let renamed = stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &path,
             Some(json!({"title": "Renamed"})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(renamed["version"], 2);
 
     let events = stack.published("task-events", &user, 2, KAFKA_WAIT).await?;

@@ -32,14 +32,14 @@ async fn sample(stack: &Stack) -> Result<String> {
         assert_eq!(task["id"], n as u64 + 1);
     }
     stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             "/tasks/2",
             Some(json!({"description": "Quarterly NUMBERS, final"})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     Ok(user)
 }
 
@@ -153,14 +153,15 @@ async fn cursors_page_through_every_match_and_total_counts_them_all() -> Result<
         .context("a further page")?
         .to_owned();
     stack
-        .call(
+        .call_refused(
             Method::GET,
             &user,
             &format!("/tasks?status=completed&limit=2&cursor={cursor}"),
             None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["cursor"],
         )
-        .await?
-        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["cursor"])?;
+        .await?;
     for (query, mention) in [
         ("cursor=nonsense", "cursor"),
         ("limit=0", "limit"),
@@ -174,9 +175,15 @@ async fn cursors_page_through_every_match_and_total_counts_them_all() -> Result<
         ("colour=red", "colour"),
     ] {
         stack
-            .call(Method::GET, &user, &format!("/tasks?{query}"), None)
-            .await?
-            .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &[mention])
+            .call_refused(
+                Method::GET,
+                &user,
+                &format!("/tasks?{query}"),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &[mention],
+            )
+            .await
             .with_context(|| format!("?{query}"))?;
     }
     let max = stack.get_json(&user, "/tasks?limit=500").await?;

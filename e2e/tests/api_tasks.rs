@@ -84,14 +84,14 @@ async fn a_task_is_read_replaced_patched_and_deleted_and_every_change_bumps_its_
 
     // PUT replaces every writable field: what the body leaves out resets.
     let replaced = stack
-        .call(
+        .call_expecting(
             Method::PUT,
             &user,
             &path,
             Some(json!({"title": "Final", "description": "all of it"})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(replaced["title"], "Final");
     assert_eq!(replaced["description"], "all of it");
     assert_eq!(replaced["priority"], "medium");
@@ -103,14 +103,14 @@ async fn a_task_is_read_replaced_patched_and_deleted_and_every_change_bumps_its_
 
     // PATCH changes only what it names; null clears an optional field.
     let patched = stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &path,
             Some(json!({"priority": "urgent", "description": null})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(patched["title"], "Final");
     assert_eq!(patched["priority"], "urgent");
     assert_eq!(patched["description"], Value::Null);
@@ -118,27 +118,39 @@ async fn a_task_is_read_replaced_patched_and_deleted_and_every_change_bumps_its_
 
     // A PATCH that changes nothing is not a change.
     let same = stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &path,
             Some(json!({"priority": "urgent"})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(same["version"], 3);
     assert_eq!(same["updated_at"], patched["updated_at"]);
 
     let deleted = stack.call(Method::DELETE, &user, &path, None).await?;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     stack
-        .call(Method::GET, &user, &path, None)
-        .await?
-        .expect_problem(StatusCode::NOT_FOUND, &[&format!("task {id}")])?;
+        .call_refused(
+            Method::GET,
+            &user,
+            &path,
+            None,
+            StatusCode::NOT_FOUND,
+            &[&format!("task {id}")],
+        )
+        .await?;
     stack
-        .call(Method::DELETE, &user, &path, None)
-        .await?
-        .expect_problem(StatusCode::NOT_FOUND, &["does not exist"])?;
+        .call_refused(
+            Method::DELETE,
+            &user,
+            &path,
+            None,
+            StatusCode::NOT_FOUND,
+            &["does not exist"],
+        )
+        .await?;
     assert!(stack.all_tasks(&user).await?.is_empty());
 
     // A deleted id is never reused.
@@ -169,15 +181,27 @@ async fn unknown_task_ids_are_404_with_a_problem() -> Result<()> {
         ),
     ] {
         stack
-            .call(method.clone(), &user, path, body)
-            .await?
-            .expect_problem(StatusCode::NOT_FOUND, &["41"])
+            .call_refused(
+                method.clone(),
+                &user,
+                path,
+                body,
+                StatusCode::NOT_FOUND,
+                &["41"],
+            )
+            .await
             .map_err(|e| e.context(format!("{method} {path}")))?;
     }
     stack
-        .call(Method::GET, &user, "/tasks/first", None)
-        .await?
-        .expect_problem(StatusCode::NOT_FOUND, &["positive integer"])?;
+        .call_refused(
+            Method::GET,
+            &user,
+            "/tasks/first",
+            None,
+            StatusCode::NOT_FOUND,
+            &["positive integer"],
+        )
+        .await?;
     Ok(())
 }
 
@@ -189,9 +213,8 @@ async fn complete_toggles_without_a_body_and_sets_with_one() -> Result<()> {
     let path = format!("/tasks/{id}/complete");
 
     let done = stack
-        .call(Method::PATCH, &user, &path, None)
-        .await?
-        .expect(StatusCode::OK)?;
+        .call_expecting(Method::PATCH, &user, &path, None, StatusCode::OK)
+        .await?;
     assert_eq!(done["completed"], true);
     assert!(
         done["completed_at"].is_string(),
@@ -200,58 +223,58 @@ async fn complete_toggles_without_a_body_and_sets_with_one() -> Result<()> {
     assert_eq!(done["version"], 2);
 
     let reopened = stack
-        .call(Method::PATCH, &user, &path, Some(json!({})))
-        .await?
-        .expect(StatusCode::OK)?;
+        .call_expecting(Method::PATCH, &user, &path, Some(json!({})), StatusCode::OK)
+        .await?;
     assert_eq!(reopened["completed"], false, "an empty object toggles");
     assert_eq!(reopened["completed_at"], Value::Null);
     assert_eq!(reopened["version"], 3);
 
     let set = stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &path,
             Some(json!({"completed": true})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(set["completed"], true);
     assert_eq!(set["version"], 4);
     let again = stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &path,
             Some(json!({"completed": true})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(again["completed"], true, "setting what it is stays");
     assert_eq!(again["version"], 4, "and is not a change");
     assert_eq!(again["completed_at"], set["completed_at"]);
 
     let cleared = stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &path,
             Some(json!({"completed": false})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(cleared["completed"], false);
     assert_eq!(cleared["version"], 5);
 
     stack
-        .call(
+        .call_refused(
             Method::PATCH,
             &user,
             &path,
             Some(json!({"completed": "yes"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["completed"],
         )
-        .await?
-        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["completed"])?;
+        .await?;
     Ok(())
 }
 
@@ -325,14 +348,15 @@ async fn a_write_with_a_stale_if_match_is_412_and_changes_nothing() -> Result<()
     // A stale `version` in a PUT or PATCH body is a conflict.
     for method in [Method::PUT, Method::PATCH] {
         stack
-            .call(
+            .call_refused(
                 method,
                 &user,
                 &path,
                 Some(json!({"title": "lost", "version": 2})),
+                StatusCode::CONFLICT,
+                &["version 3"],
             )
-            .await?
-            .expect_problem(StatusCode::CONFLICT, &["version 3"])?;
+            .await?;
     }
     with_if_match(
         &stack,
@@ -393,69 +417,73 @@ async fn subtasks_need_an_existing_parent_of_the_same_user_and_never_form_a_cycl
     );
 
     stack
-        .call(
+        .call_refused(
             Method::POST,
             &user,
             "/tasks",
             Some(json!({"title": "Orphan", "parent_task_id": 999})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["parent_task_id", "999"],
         )
-        .await?
-        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["parent_task_id", "999"])?;
+        .await?;
     // Another user's task ids mean nothing here.
     let other = stack.new_user("subtasks-other");
     stack
-        .call(
+        .call_refused(
             Method::POST,
             &other,
             "/tasks",
             Some(json!({"title": "Borrowed", "parent_task_id": parent})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["parent_task_id"],
         )
-        .await?
-        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["parent_task_id"])?;
+        .await?;
 
     // Cycles: itself, its child, its grandchild.
     for new_parent in [parent, child, grandchild] {
         stack
-            .call(
+            .call_refused(
                 Method::PATCH,
                 &user,
                 &format!("/tasks/{parent}"),
                 Some(json!({"parent_task_id": new_parent})),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &["parent_task_id"],
             )
-            .await?
-            .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["parent_task_id"])
+            .await
             .map_err(|e| e.context(format!("parent {new_parent}")))?;
     }
     stack
-        .call(
+        .call_refused(
             Method::PUT,
             &user,
             &format!("/tasks/{child}"),
             Some(json!({"title": "Pack books", "parent_task_id": grandchild})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["parent_task_id"],
         )
-        .await?
-        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["parent_task_id"])?;
+        .await?;
 
     // Moving a subtask under another task and detaching it work.
     let moved = stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &format!("/tasks/{grandchild}"),
             Some(json!({"parent_task_id": parent})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(moved["parent_task_id"], parent);
     let detached = stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &format!("/tasks/{grandchild}"),
             Some(json!({"parent_task_id": null})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(detached["parent_task_id"], Value::Null);
 
     let tasks = stack.all_tasks(&user).await?;
@@ -492,32 +520,30 @@ async fn recurring_tasks_need_a_rule_and_get_a_series() -> Result<()> {
     );
 
     stack
-        .call(
+        .call_refused(
             Method::POST,
             &user,
             "/tasks/recurring",
             Some(json!({"title": "No rule", "due_date": "2030-03-04"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["recurrence"],
         )
-        .await?
-        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["recurrence"])?;
+        .await?;
     stack
-        .call(
+        .call_refused(
             Method::POST,
             &user,
             "/tasks/recurring",
             Some(json!({"title": "No due date", "recurrence": {"frequency": "daily"}})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["due"],
         )
-        .await?
-        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["due"])?;
+        .await?;
     stack
-        .call(
-            Method::POST,
+        .call_refused(Method::POST,
             &user,
             "/tasks/recurring",
-            Some(json!({"title": "Bad rule", "due_date": "2030-03-04", "recurrence": {"frequency": "hourly"}})),
-        )
-        .await?
-        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["frequency"])?;
+            Some(json!({"title": "Bad rule", "due_date": "2030-03-04", "recurrence": {"frequency": "hourly"}})), StatusCode::UNPROCESSABLE_ENTITY, &["frequency"]).await?;
     assert_eq!(stack.all_tasks(&user).await?.len(), 1);
     Ok(())
 }
@@ -535,27 +561,27 @@ async fn reminders_are_added_by_task_id_absolute_or_before_the_due_date() -> Res
             .await?,
     );
     let relative = stack
-        .call(
+        .call_expecting(
             Method::POST,
             &user,
             "/tasks/reminder",
             Some(json!({"task_id": id, "before_due": "PT15M"})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(relative["reminders"].as_array().map(Vec::len), Some(1));
     assert_eq!(relative["reminders"][0]["before_due"], "PT15M");
     assert_eq!(relative["version"], 2);
 
     let absolute = stack
-        .call(
+        .call_expecting(
             Method::POST,
             &user,
             "/tasks/reminder",
             Some(json!({"task_id": id, "remind_at": "2030-04-30T18:00:00Z"})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     let reminders = absolute["reminders"]
         .as_array()
         .cloned()
@@ -580,9 +606,15 @@ async fn reminders_are_added_by_task_id_absolute_or_before_the_due_date() -> Res
         (json!({"before_due": "PT1H"}), "task_id"),
     ] {
         stack
-            .call(Method::POST, &user, "/tasks/reminder", Some(body.clone()))
-            .await?
-            .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &[mention])
+            .call_refused(
+                Method::POST,
+                &user,
+                "/tasks/reminder",
+                Some(body.clone()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &[mention],
+            )
+            .await
             .map_err(|e| e.context(body.to_string()))?;
     }
     // A relative reminder needs a due date.
@@ -592,14 +624,15 @@ async fn reminders_are_added_by_task_id_absolute_or_before_the_due_date() -> Res
             .await?,
     );
     stack
-        .call(
+        .call_refused(
             Method::POST,
             &user,
             "/tasks/reminder",
             Some(json!({"task_id": undated, "before_due": "PT15M"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["due"],
         )
-        .await?
-        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["due"])?;
+        .await?;
     assert_eq!(
         stack.get_json(&user, &format!("/tasks/{id}")).await?["version"],
         3
@@ -621,14 +654,14 @@ async fn the_due_date_endpoint_moves_the_due_date_with_its_zone_and_reminders() 
     );
     let path = format!("/tasks/{id}/due-date");
     let moved = stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &path,
             Some(json!({"due_date": "2030-06-02T07:15:00-04:00", "timezone": "America/New_York"})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(moved["due_date"], "2030-06-02T07:15:00-04:00");
     assert_eq!(moved["timezone"], "America/New_York");
     assert_eq!(
@@ -638,14 +671,10 @@ async fn the_due_date_endpoint_moves_the_due_date_with_its_zone_and_reminders() 
     assert_eq!(moved["version"], 2);
 
     let with_reminders = stack
-        .call(
-            Method::PATCH,
+        .call_expecting(Method::PATCH,
             &user,
             &path,
-            Some(json!({"due_date": "2030-06-03", "reminders": [{"before_due": "P1D"}, {"remind_at": "2030-06-01T12:00:00Z"}]})),
-        )
-        .await?
-        .expect(StatusCode::OK)?;
+            Some(json!({"due_date": "2030-06-03", "reminders": [{"before_due": "P1D"}, {"remind_at": "2030-06-01T12:00:00Z"}]})), StatusCode::OK).await?;
     assert_eq!(with_reminders["due_date"], "2030-06-03");
     assert_eq!(with_reminders["timezone"], "America/New_York");
     assert_eq!(
@@ -654,37 +683,45 @@ async fn the_due_date_endpoint_moves_the_due_date_with_its_zone_and_reminders() 
     );
 
     stack
-        .call(
+        .call_refused(
             Method::PATCH,
             &user,
             &path,
             Some(json!({"timezone": "UTC"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["due_date", "required"],
         )
-        .await?
-        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["due_date", "required"])?;
+        .await?;
     stack
-        .call(
+        .call_refused(
             Method::PATCH,
             &user,
             &path,
             Some(json!({"due_date": "June 3rd"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["due_date"],
         )
-        .await?
-        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["due_date"])?;
+        .await?;
     // Clearing the due date while a relative reminder needs it is refused.
     stack
-        .call(Method::PATCH, &user, &path, Some(json!({"due_date": null})))
-        .await?
-        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["due"])?;
+        .call_refused(
+            Method::PATCH,
+            &user,
+            &path,
+            Some(json!({"due_date": null})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["due"],
+        )
+        .await?;
     let cleared = stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &path,
             Some(json!({"due_date": null, "reminders": []})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(cleared["due_date"], Value::Null);
     assert_eq!(cleared["version"], 4);
     Ok(())
@@ -711,25 +748,25 @@ async fn overdue_is_derived_from_the_due_date_the_zone_and_completion() -> Resul
     assert_eq!(undated["overdue"], false);
 
     let done = stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &format!("/tasks/{}/complete", id_of(&past)),
             None,
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(done["overdue"], false, "a completed task is never overdue");
 
     let moved = stack
-        .call(
+        .call_expecting(
             Method::PATCH,
             &user,
             &format!("/tasks/{}", id_of(&future)),
             Some(json!({"due_date": "2021-06-01T12:00:00+09:00"})),
+            StatusCode::OK,
         )
-        .await?
-        .expect(StatusCode::OK)?;
+        .await?;
     assert_eq!(moved["overdue"], true, "derived on every read");
     Ok(())
 }
