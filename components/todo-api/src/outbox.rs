@@ -10,15 +10,20 @@
 //!    a write that read the meta before a relay run retries and arms again:
 //!    a committed entry always has a relay job coming after it.
 //! 2. After committing, the handler publishes the events inline and deletes
-//!    the outbox entry — unless the user's outbox is backed up, in which case
-//!    the relay publishes them in order behind the older ones.
-//! 3. When an inline publish fails (Kafka down: it fails fast, see
-//!    `dapr/components/resiliency.yaml`), the user is marked backed up and the
-//!    relay job is re-armed every two seconds until Kafka is back and the
-//!    outbox is empty. Later writes only commit, so requests stay fast.
+//!    the outbox entry — unless the user's outbox is backed up or the broker
+//!    is marked down (`broker`); then the write marks the user backed up in
+//!    the same transaction and the relay publishes its events, in order
+//!    behind the older ones, within `RETRY_DELAY`.
+//! 3. When an inline publish fails, the broker is marked down, the user
+//!    marked backed up and the relay re-armed every `RETRY_DELAY` until the
+//!    broker is back and the outbox is empty. Only the write that meets the
+//!    failure waits for it (Dapr's publish timeout, `dapr/components/
+//!    resiliency.yaml`); every other write only commits, so requests stay fast.
 //!
 //! Delivery is at least once (a crash after publishing and before deleting
-//! republishes): consumers dedupe on `event_id`.
+//! republishes): consumers dedupe on `event_id`. The relay publishes in
+//! `seq` order; two requests of one user in flight at once publish inline
+//! side by side and may land in either order (their `seq` tells).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dapr_http::{DaprError, Job, StateOp};
