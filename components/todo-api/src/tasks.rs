@@ -149,8 +149,7 @@ async fn write(
         }
         _ => {} // nothing to publish, or the relay publishes it
     }
-    let change = committed.change;
-    Ok(change)
+    Ok(committed.change)
 }
 
 pub async fn create(
@@ -377,12 +376,7 @@ pub async fn create_instance(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Re
             return Ok(Change::AlreadyCreated(id));
         }
         let task = Task::from_instance(snap.meta.next_id, instance.clone(), ctx.now);
-        let event = TaskEvent::created(
-            uuid::Uuid::new_v4().to_string(),
-            snap.meta.seq + 1,
-            &task,
-            ctx.now,
-        );
+        let event = TaskEvent::created(event_id(), snap.meta.seq + 1, &task, ctx.now);
         Ok(Change::Put(task, event))
     })
     .await?;
