@@ -267,5 +267,17 @@ async fn disruptive_changes_made_while_kafka_is_down_are_all_published_in_order_
     let frame = next_frame(&mut device).await?;
     assert_eq!(frame["seq"], expected as u64 + 1);
     assert_eq!(frame["task"]["title"], "after the outage");
+    // The task-events consumers are live again too: audit records it.
+    let entries = stack
+        .eventually(
+            "audit's entries for task 1 (created, then renamed after the outage)",
+            Duration::from_secs(60),
+            || async {
+                let entries = stack.audit(&user, "task_id=1").await?;
+                Ok((entries.len() >= 2).then_some(entries))
+            },
+        )
+        .await?;
+    assert_eq!(entries.len(), 2, "each event recorded once: {entries:?}");
     Ok(())
 }
