@@ -9,9 +9,10 @@
 //! - `u:{user}:out:{seq}`: the outbox entry of change `seq`: its events,
 //!   written in the same transaction as the change (see `outbox`).
 //!
-//! Every write carries the meta key's ETag, so one user's changes are
+//! Every write carries the meta key's ETag (or, on a user's first write,
+//! creates the meta only if it is still missing), so one user's changes are
 //! serialized: a concurrent change fails the transaction and is retried on
-//! fresh state. Different users never contend (except on their first write).
+//! fresh state. Different users never contend.
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
