@@ -206,7 +206,16 @@ async fn real_events_on_kafka_match_the_asyncapi_document() -> Result<()> {
                 data["user_id"] == user.as_str(),
                 "keyed by its user: {data}"
             );
-            seen.insert(format!("{topic}/{}", message_of(&api, topic, data)?));
+            let message = message_of(&api, topic, data)?;
+            let publisher = match message.as_str() {
+                "notificationUpdate" | "reminderDue" => "notifier",
+                _ => "todo-api",
+            };
+            ensure!(
+                envelope["source"] == publisher,
+                "{message} is published by {publisher}: {envelope}"
+            );
+            seen.insert(format!("{topic}/{message}"));
         }
     }
     let every_message: BTreeSet<String> = [
@@ -235,5 +244,43 @@ async fn real_events_on_kafka_match_the_asyncapi_document() -> Result<()> {
         seqs == (1..=7).collect::<Vec<_>>(),
         "seq in order: {seqs:?}"
     );
+    Ok(())
+}
+
+/// A poison task event is dead-lettered as the document says: the source
+/// record's envelope, unchanged, on `task-events-dlq` under the same key.
+#[tokio::test]
+async fn a_dead_letter_keeps_the_envelope_the_asyncapi_document_describes() -> Result<()> {
+    let api = asyncapi()?;
+    let stack = Stack::from_env()?;
+    let key = stack.new_user("asyncapi-poison");
+    let poison = json!({"event_id": format!("poison-{key}"), "event_type": "task.created",
+                        "schema_version": 1, "task_id": 1});
+    stack
+        .publish_via("todo-api", "task-events", &key, &poison)
+        .await?;
+    // One copy per consumer of task-events (audit, notifier, recurring).
+    let letters = stack
+        .topic_records("task-events-dlq", &key, 3, Duration::from_secs(60))
+        .await?;
+    ensure!(
+        !letters.is_empty(),
+        "the poison event was not dead-lettered"
+    );
+    for letter in &letters {
+        api.check(
+            "/components/schemas/DaprCloudEvent",
+            letter,
+            "a task-events-dlq record",
+        )?;
+        ensure!(
+            letter["topic"] == "task-events" && letter["data"] == poison,
+            "the source record, unchanged: {letter}"
+        );
+        ensure!(
+            message_of(&api, "task-events-dlq", &letter["data"])? == "deadLetter",
+            "a dead letter"
+        );
+    }
     Ok(())
 }
