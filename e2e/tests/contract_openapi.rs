@@ -409,6 +409,91 @@ fn in_days(days: i64) -> String {
         .to_string()
 }
 
+/// Every `$ref` string anywhere in `value`, with the pointer where it stands.
+fn refs(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    ("$ref", Value::String(target)) => out.push((at.to_owned(), target.clone())),
+                    _ => refs(child, &format!("{at}/{}", pointer_token(key)), out),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                refs(child, &format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The committed document on its own (no stack): every `$ref` resolves,
+/// every schema compiles, operation ids are unique and every path
+/// parameter is declared.
+#[test]
+fn the_openapi_document_is_whole_and_its_schemas_compile() -> Result<()> {
+    let doc: Value = serde_json::from_str(COMMITTED)?;
+    let contract = SchemaDoc::new(
+        "urn:todo-api:openapi",
+        doc.clone(),
+        jsonschema::Draft::Draft202012,
+    )?;
+    let mut found = Vec::new();
+    refs(&doc, "", &mut found);
+    for (at, target) in &found {
+        let pointer = target
+            .strip_prefix('#')
+            .with_context(|| format!("{at}: only local $refs: {target}"))?;
+        ensure!(
+            doc.pointer(pointer).is_some(),
+            "{at}: {target} resolves to nothing"
+        );
+    }
+    for name in doc["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(n, _)| n)
+    {
+        contract.validator(&format!("/components/schemas/{name}"))?;
+    }
+    let mut ids = BTreeSet::new();
+    for (template, item) in doc["paths"].as_object().into_iter().flatten() {
+        let mut declared: Vec<String> = Vec::new();
+        let mut collect = |params: &Value, base: &str| -> Result<()> {
+            for index in 0..params.as_array().map_or(0, Vec::len) {
+                let (_, param) = contract.resolve(&format!("{base}/parameters/{index}"))?;
+                if param["in"] == "path" {
+                    declared.push(param["name"].as_str().unwrap_or("").to_owned());
+                }
+            }
+            Ok(())
+        };
+        let path = format!("/paths/{}", pointer_token(template));
+        collect(&item["parameters"], &path)?;
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if method == "parameters" {
+                continue;
+            }
+            collect(&op["parameters"], &format!("{path}/{method}"))?;
+            let id = op["operationId"]
+                .as_str()
+                .context("every operation has an id")?;
+            ensure!(ids.insert(id.to_owned()), "operationId {id} is used twice");
+        }
+        for segment in template.split('/').filter(|s| s.starts_with('{')) {
+            let name = segment.trim_matches(|c| c == '{' || c == '}');
+            ensure!(
+                declared.iter().any(|d| d == name),
+                "{template}: {{{name}}} is not declared"
+            );
+        }
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn every_operation_answers_as_its_openapi_document_says() -> Result<()> {
     let api = Api::connect().await?;
