@@ -22,6 +22,8 @@ pub struct Stack {
     pub api: String,
     /// `ws://127.0.0.1:8081`
     pub realtime: String,
+    /// Every realtime replica's WebSocket base URL, `realtime` first.
+    pub realtime_replicas: Vec<String>,
     /// The stack's state directory (logs, data, secrets).
     pub dir: String,
     /// Added to every default port of the stack.
@@ -52,12 +54,19 @@ impl Stack {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
+        let realtime =
+            std::env::var("REALTIME_URL").unwrap_or_else(|_| "ws://127.0.0.1:8081".into());
+        // scripts/stack sets REALTIME_URLS to every replica's URL.
+        let realtime_replicas = match std::env::var("REALTIME_URLS") {
+            Ok(urls) => urls.split_whitespace().map(str::to_owned).collect(),
+            Err(_) => vec![realtime.clone()],
+        };
         Ok(Self {
             dir: stack_dir,
             port_offset,
             api: std::env::var("TODO_API_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into()),
-            realtime: std::env::var("REALTIME_URL")
-                .unwrap_or_else(|_| "ws://127.0.0.1:8081".into()),
+            realtime,
+            realtime_replicas,
             secret,
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -187,13 +196,16 @@ impl Stack {
 
     /// Opens a WebSocket for `user` (query: e.g. `since=3`).
     pub async fn connect(&self, user: &str, query: &str) -> Result<Socket> {
+        self.connect_to(&self.realtime, user, query).await
+    }
+
+    /// Opens a WebSocket for `user` on the realtime replica at `base`.
+    pub async fn connect_to(&self, base: &str, user: &str, query: &str) -> Result<Socket> {
         let sep = if query.is_empty() { "" } else { "&" };
-        let url = format!(
-            "{}/ws?access_token={}{sep}{query}",
-            self.realtime,
-            self.token(user)
-        );
-        let (socket, _) = tokio_tungstenite::connect_async(url).await?;
+        let url = format!("{base}/ws?access_token={}{sep}{query}", self.token(user));
+        let (socket, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .with_context(|| format!("opening a WebSocket on {base} for {user}"))?;
         Ok(socket)
     }
 }
@@ -212,6 +224,23 @@ pub async fn next_json(socket: &mut Socket, timeout: Duration) -> Result<Value> 
             Message::Ping(payload) => socket.send(Message::Pong(payload)).await?,
             Message::Close(frame) => bail!("the WebSocket closed: {frame:?}"),
             _ => {}
+        }
+    }
+}
+
+/// Waits until the server closes `socket` and returns the close code
+/// (`None` when it closed without a close frame). Text frames are skipped.
+pub async fn close_code(socket: &mut Socket, timeout: Duration) -> Result<Option<u16>> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let message = tokio::time::timeout(left, socket.next())
+            .await
+            .context("the server did not close the WebSocket in time")?;
+        match message {
+            Some(Ok(Message::Close(frame))) => return Ok(frame.map(|f| u16::from(f.code))),
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => return Ok(None),
         }
     }
 }

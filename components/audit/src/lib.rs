@@ -26,7 +26,7 @@ async fn handle(request: http::Request<Vec<u8>>) -> Response {
 }
 
 async fn route(request: &Incoming, settings: &Settings) -> Result<Response, Problem> {
-    let dapr = settings.dapr();
+    let dapr = settings.dapr_for(request);
     match (&request.method, request.path().as_slice()) {
         (&Method::GET, ["healthz"]) => Ok(service_kit::json(http::StatusCode::OK, &"ok")),
         (&Method::GET, ["dapr", "subscribe"]) => Ok(ingest::subscriptions()),

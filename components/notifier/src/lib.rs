@@ -30,7 +30,7 @@ async fn handle(request: http::Request<Vec<u8>>) -> Response {
 }
 
 async fn route(req: &Incoming) -> Result<Response, Problem> {
-    let dapr = Settings::from_env().dapr();
+    let dapr = Settings::from_env().dapr_for(req);
     let now = chrono::Utc::now();
     match (&req.method, req.path().as_slice()) {
         (&Method::GET, ["healthz"]) => Ok(service_kit::json(http::StatusCode::OK, &"ok")),

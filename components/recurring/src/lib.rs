@@ -30,7 +30,8 @@ async fn handle(request: http::Request<Vec<u8>>) -> Response {
             dead_letter_topic: format!("{TOPIC}-dlq"),
         }]),
         (&Method::POST, ["events", "task-events"]) => {
-            let outcome = next::on_task_event(&Settings::from_env().dapr(), &request).await;
+            let outcome =
+                next::on_task_event(&Settings::from_env().dapr_for(&request), &request).await;
             subscriber::reply(outcome)
         }
         _ => Problem::not_found(format!(

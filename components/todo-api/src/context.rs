@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use service_kit::{Dapr, Settings};
+use service_kit::{Dapr, Incoming, Settings};
 
 /// What every handler needs: the sidecar and the request's clock reading.
 pub struct Ctx {
@@ -8,9 +8,10 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn from_env() -> Self {
+    /// The context for serving `request`: its sidecar calls join the request's trace.
+    pub fn for_request(request: &Incoming) -> Self {
         Self {
-            dapr: Settings::from_env().dapr(),
+            dapr: Settings::from_env().dapr_for(request),
             now: Utc::now(),
         }
     }

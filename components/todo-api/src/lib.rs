@@ -20,7 +20,7 @@ use spin_sdk::http_component;
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
     let request = Incoming::new(request);
-    let ctx = context::Ctx::from_env();
+    let ctx = context::Ctx::for_request(&request);
     routes::route(&ctx, &request)
         .await
         .unwrap_or_else(service_kit::Problem::into_response)
