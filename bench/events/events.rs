@@ -20,18 +20,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use chrono::{DateTime, SecondsFormat, Utc};
+use e2e::bench::setting;
 use e2e::{Socket, Stack, next_json};
 use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
-
-fn setting(name: &str, default: usize) -> Result<usize> {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .with_context(|| format!("{name}={v:?} is not a number")),
-        Err(_) => Ok(default),
-    }
-}
 
 /// `[p50, p90, p99, max]` of `values` (milliseconds).
 fn percentiles(mut values: Vec<f64>) -> [f64; 4] {

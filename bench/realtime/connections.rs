@@ -13,20 +13,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use e2e::Stack;
+use e2e::bench::{percentile, setting};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::{Mutex, mpsc};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-
-fn knob(name: &str, default: usize) -> Result<usize> {
-    match std::env::var(name) {
-        Ok(value) => value
-            .parse()
-            .with_context(|| format!("{name}={value:?} is not a whole number")),
-        Err(_) => Ok(default),
-    }
-}
 
 /// The realtime process's resident memory, in KiB (`VmRSS`).
 fn rss_kib(pid: u32) -> Result<u64> {
@@ -77,21 +69,16 @@ async fn receive(
     closed.fetch_add(1, Ordering::Relaxed);
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
 #[tokio::main]
 async fn main() -> Result<()> {
-    let connections = knob("BENCH_CONNECTIONS", 1000)?;
-    let per_user = knob("BENCH_SOCKETS_PER_USER", 100)?.clamp(1, connections);
-    let writes = knob("BENCH_WRITES", 200)?;
-    let open_concurrency = knob("BENCH_OPEN_CONCURRENCY", 64)?.max(1);
+    let connections = setting("BENCH_CONNECTIONS", 1000)?;
+    let per_user = setting("BENCH_SOCKETS_PER_USER", 100)?.clamp(1, connections);
+    let writes = setting("BENCH_WRITES", 200)?;
+    let open_concurrency = setting("BENCH_OPEN_CONCURRENCY", 64)?.max(1);
     let users_count = connections.div_ceil(per_user);
 
     let stack = Stack::from_env()?;

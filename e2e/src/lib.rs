@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
 pub mod api;
+pub mod bench;
 pub mod events;
 mod kafka;
 

@@ -13,22 +13,14 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Result, ensure};
 use api_bench::corpus::{self, SEARCH_WORD};
 use api_bench::stats::{self, Samples};
 use e2e::Stack;
+use e2e::bench::setting;
 use futures_util::future::join_all;
 use reqwest::Method;
 use serde_json::Value;
-
-fn setting(name: &str, default: usize) -> Result<usize> {
-    match std::env::var(name) {
-        Ok(v) => v
-            .parse()
-            .with_context(|| format!("{name} must be a whole number, not '{v}'")),
-        Err(_) => Ok(default),
-    }
-}
 
 /// One timed request: latency until the whole body was read.
 async fn timed(
