@@ -4,7 +4,10 @@
 //!
 //! Needs a running stack (see README.md here). Knobs, from the environment:
 //! `BENCH_CONNECTIONS` (1000), `BENCH_SOCKETS_PER_USER` (100),
-//! `BENCH_WRITES` (200), `BENCH_OPEN_CONCURRENCY` (64).
+//! `BENCH_WRITES` (200), `BENCH_WRITE_INTERVAL_MS` (0: each write right
+//! after the previous one answered), `BENCH_OPEN_CONCURRENCY` (64).
+//! Memory per connection is only meaningful on a freshly started service
+//! (the allocator keeps what earlier connections used).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -78,6 +81,7 @@ async fn main() -> Result<()> {
     let connections = setting("BENCH_CONNECTIONS", 1000)?;
     let per_user = setting("BENCH_SOCKETS_PER_USER", 100)?.clamp(1, connections);
     let writes = setting("BENCH_WRITES", 200)?;
+    let write_interval = Duration::from_millis(setting("BENCH_WRITE_INTERVAL_MS", 0)? as u64);
     let open_concurrency = setting("BENCH_OPEN_CONCURRENCY", 64)?.max(1);
     let users_count = connections.div_ceil(per_user);
 
@@ -161,9 +165,15 @@ async fn main() -> Result<()> {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_open = rss_kib(pid)?;
 
-    eprintln!("{writes} writes through todo-api, round-robin over the users");
+    eprintln!(
+        "{writes} writes through todo-api, round-robin over the users, {} ms apart",
+        write_interval.as_millis()
+    );
     let mut sent_at = Vec::with_capacity(writes);
     for w in 0..writes {
+        if w > 0 {
+            tokio::time::sleep(write_interval).await;
+        }
         let user = &users[w % users_count];
         sent_at.push(Instant::now());
         stack

@@ -39,6 +39,12 @@ pub mod close {
     pub const PING_TIMEOUT: u16 = 4002;
 }
 
+/// Bytes read from a socket at a time. Clients send only small JSON
+/// (pings); tungstenite's default, 128 KiB, is allocated for every socket
+/// and was nearly all of a connection's memory (bench/realtime/connections.rs:
+/// 134.6 KiB per connection with it). Larger messages, up to the limit,
+/// still arrive: they are read in several chunks.
+const READ_BUFFER: usize = 4 * 1024;
 /// How long a close handshake may take before the socket is just dropped.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Tokens are trusted for at most this long on one socket (guards overflow).
@@ -98,6 +104,7 @@ pub async fn upgrade(
     };
     let limit = app.config.max_message_size;
     upgrade
+        .read_buffer_size(READ_BUFFER)
         .max_message_size(limit)
         .max_frame_size(limit)
         .on_failed_upgrade(|error| tracing::warn!(%error, "websocket upgrade failed"))
