@@ -137,6 +137,17 @@ async fn a_reminder_three_seconds_ahead_fires_once_not_early_and_reaches_list_an
             .is_some_and(|items| items.len() == 1 && items[0]["id"] != read_id),
         "{unread}"
     );
+    // Pages: one at a time, newest first, then the cursor to the next.
+    let first_page = stack.get_json(&user, "/notifications?limit=1").await?;
+    ensure!(first_page["total"] == 2 && first_page["items"][0]["id"] == list[0]["id"]);
+    let cursor = first_page["next_cursor"]
+        .as_str()
+        .context("a next cursor")?;
+    let second_page = stack
+        .get_json(&user, &format!("/notifications?limit=1&cursor={cursor}"))
+        .await?;
+    ensure!(second_page["items"][0]["id"] == read_id, "{second_page}");
+    ensure!(second_page["next_cursor"].is_null(), "{second_page}");
     stack
         .call(
             Method::POST,

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use service_kit::paging::{Page, Paging};
 use service_kit::{FieldError, Problem};
 use todo_domain::{IncomingEvent, validate_incoming};
 
@@ -74,22 +75,13 @@ pub struct AuditQuery {
     pub kind: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
-    pub limit: usize,
-    /// Entries to skip (newest first), from the cursor.
-    pub offset: usize,
+    pub paging: Paging,
 }
-
-/// Default and largest page size.
-const DEFAULT_LIMIT: usize = 50;
-const MAX_LIMIT: usize = 500;
 
 impl AuditQuery {
     /// Parses query pairs; every problem is reported, naming the parameter.
     pub fn parse(pairs: &[(String, String)]) -> Result<Self, Problem> {
-        let mut query = AuditQuery {
-            limit: DEFAULT_LIMIT,
-            ..Self::default()
-        };
+        let mut query = AuditQuery::default();
         let mut errors = Vec::new();
         let mut error = |field: &str, message: String| {
             errors.push(FieldError {
@@ -103,6 +95,12 @@ impl AuditQuery {
                 .map_err(|_| format!("'{v}' is not an RFC 3339 time such as 2026-03-01T09:00:00Z"))
         };
         for (key, value) in pairs {
+            if let Some(accepted) = query.paging.accept(key, value) {
+                if let Err(e) = accepted {
+                    error(&e.field, e.message);
+                }
+                continue;
+            }
             match key.as_str() {
                 "task_id" => match value.parse() {
                     Ok(id) => query.task_id = Some(id),
@@ -116,14 +114,6 @@ impl AuditQuery {
                 "to" => match time(value) {
                     Ok(t) => query.to = Some(t),
                     Err(m) => error("to", m),
-                },
-                "limit" => match value.parse::<usize>() {
-                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => query.limit = n,
-                    _ => error("limit", format!("must be a number from 1 to {MAX_LIMIT}")),
-                },
-                "cursor" => match value.strip_prefix('o').and_then(|n| n.parse().ok()) {
-                    Some(n) => query.offset = n,
-                    None => error("cursor", "use the next_cursor of a previous page".into()),
                 },
                 other => error(
                     other,
@@ -151,30 +141,10 @@ impl AuditQuery {
     }
 
     /// Filters `entries` (oldest first, as stored) into a page, newest first.
-    pub fn page(&self, entries: &[AuditEntry]) -> AuditPage {
-        let matching: Vec<&AuditEntry> = entries.iter().rev().filter(|e| self.matches(e)).collect();
-        let total = matching.len();
-        let items: Vec<AuditEntry> = matching
-            .into_iter()
-            .skip(self.offset)
-            .take(self.limit)
-            .cloned()
-            .collect();
-        let next = self.offset + items.len();
-        AuditPage {
-            next_cursor: (next < total).then(|| format!("o{next}")),
-            items,
-            total,
-        }
+    pub fn page(&self, entries: &[AuditEntry]) -> Page<AuditEntry> {
+        self.paging
+            .page(entries.iter().rev().filter(|e| self.matches(e)).cloned())
     }
-}
-
-/// One page of the log.
-#[derive(Debug, Serialize)]
-pub struct AuditPage {
-    pub items: Vec<AuditEntry>,
-    pub next_cursor: Option<String>,
-    pub total: usize,
 }
 
 #[cfg(test)]

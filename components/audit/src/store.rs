@@ -1,9 +1,10 @@
 //! The audit log in audit's own state store.
 
 use service_kit::paged_log::{Appended, PagedLog};
+use service_kit::paging::Page;
 use service_kit::{Dapr, Problem};
 
-use crate::entry::{AuditEntry, AuditPage, AuditQuery};
+use crate::entry::{AuditEntry, AuditQuery};
 
 /// audit's state store component.
 const STORE: &str = "audit-state";
@@ -18,7 +19,11 @@ pub async fn record(dapr: &Dapr, entry: &AuditEntry) -> Result<Appended, dapr_ht
 }
 
 /// One page of `user_id`'s log, newest first.
-pub async fn list(dapr: &Dapr, user_id: &str, query: &AuditQuery) -> Result<AuditPage, Problem> {
+pub async fn list(
+    dapr: &Dapr,
+    user_id: &str,
+    query: &AuditQuery,
+) -> Result<Page<AuditEntry>, Problem> {
     let entries: Vec<AuditEntry> = log(dapr).read_all(user_id).await?;
     Ok(query.page(&entries))
 }

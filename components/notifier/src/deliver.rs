@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use dapr_http::SubscriptionReply;
 use serde::{Deserialize, Serialize};
 use service_kit::paged_log::{Appended, PagedLog};
+use service_kit::paging::Paging;
 use service_kit::{Dapr, FieldError, Incoming, Problem, Response, log, subscriber};
 use todo_domain::ReminderDue;
 
@@ -105,27 +106,36 @@ pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> Sub
 }
 
 pub async fn list(dapr: &Dapr, req: &Incoming, user: &str) -> Result<Response, Problem> {
-    if let Some((key, _)) = req.query.iter().find(|(key, _)| key != "unread") {
-        return Err(Problem::invalid(vec![FieldError {
-            field: key.clone(),
-            message: "unknown parameter; the only one is unread=true|false".into(),
-        }]));
-    }
-    let unread_only = match req.query_value("unread") {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(other) => {
-            return Err(Problem::bad_request(format!(
-                "unread must be true or false, not '{other}'"
-            )));
+    let mut unread_only = false;
+    let mut paging = Paging::default();
+    let mut errors = Vec::new();
+    for (key, value) in &req.query {
+        if let Some(accepted) = paging.accept(key, value) {
+            errors.extend(accepted.err());
+            continue;
         }
-    };
-    let mut items: Vec<Notification> = log_of(dapr).read_all(user).await?;
-    items.reverse();
-    items.retain(|n| !unread_only || !n.read);
+        match (key.as_str(), value.as_str()) {
+            ("unread", "true") => unread_only = true,
+            ("unread", "false") => unread_only = false,
+            ("unread", other) => {
+                return Err(Problem::bad_request(format!(
+                    "unread must be true or false, not '{other}'"
+                )));
+            }
+            _ => errors.push(FieldError {
+                field: key.clone(),
+                message: "unknown parameter; use unread=true|false, limit or cursor".into(),
+            }),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Problem::invalid(errors));
+    }
+    let items: Vec<Notification> = log_of(dapr).read_all(user).await?;
+    let newest_first = items.into_iter().rev().filter(|n| !unread_only || !n.read);
     Ok(service_kit::json(
         http::StatusCode::OK,
-        &serde_json::json!({ "items": items }),
+        &paging.page(newest_first),
     ))
 }
 
