@@ -787,10 +787,12 @@ async fn listing(api: &Api) -> Result<()> {
             .expect(422)
             .await?;
     }
-    api.req(Method::GET, SEARCH, &user)
-        .query("q=a&q=b")
-        .expect(422)
-        .await?;
+    for bad in ["q=a&q=b", "status=all", "q=%20%20"] {
+        api.req(Method::GET, SEARCH, &user)
+            .query(bad)
+            .expect(422)
+            .await?;
+    }
     Ok(())
 }
 

@@ -51,7 +51,7 @@ async fn user_route(
     match (&req.method, rest) {
         (&Method::POST, ["tasks"]) => tasks::create(ctx, req, user, tasks::Kind::Any).await,
         (&Method::GET, ["tasks"]) => tasks::list(ctx, req, user).await,
-        (&Method::GET, ["tasks", "search"]) => tasks::list(ctx, req, user).await,
+        (&Method::GET, ["tasks", "search"]) => tasks::search(ctx, req, user).await,
         (&Method::GET, ["tasks", "calendar"]) => tasks::calendar(ctx, req, user).await,
         (&Method::POST, ["tasks", "recurring"]) => {
             tasks::create(ctx, req, user, tasks::Kind::Recurring).await

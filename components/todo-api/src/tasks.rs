@@ -205,6 +205,19 @@ pub async fn list(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Pro
     ))
 }
 
+/// `GET /tasks/search`: the list's engine, for a search that names what it looks for.
+pub async fn search(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
+    if req.query_value("q").is_none_or(|q| q.trim().is_empty()) {
+        return Err(Problem::invalid(vec![FieldError {
+            field: "q".into(),
+            message: "is required: the words to look for in titles, descriptions and tags \
+                      (GET /tasks lists without searching)"
+                .into(),
+        }]));
+    }
+    list(ctx, req, user).await
+}
+
 pub async fn calendar(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
     let query = CalendarQuery::from_pairs(&req.query).map_err(invalid)?;
     let tasks = store::all_tasks(&ctx.dapr, user).await?;
