@@ -19,14 +19,15 @@ provision_rust_target() {
     fail "could not add the wasm32-wasip2 target" "check access to the Rust distribution server, then run again"
 }
 
-# cargo_tool NAME CRATE VERSION: installs a Rust CLI into the cache.
+# cargo_tool NAME CRATE VERSION MINUTES: installs a Rust CLI into the cache
+# (MINUTES: how long it took on 2 cores; cargo's lines show the progress).
 cargo_tool() {
-  local name=$1 crate=$2 version=$3 root="$STACK_CACHE/$1-$3"
+  local name=$1 crate=$2 version=$3 minutes=$4 root="$STACK_CACHE/$1-$3"
   if [ -x "$root/bin/$name" ]; then
     info "$name $version: present"
   else
-    step "Building $name $version from crates.io (first run only; ~15 min on 2 cores for wasmtime)"
-    retry 3 5 cargo install --locked --quiet "$crate" --version "$version" --root "$root" ||
+    step "Building $name $version from crates.io (first run only; about $minutes min on 2 cores)"
+    retry 3 5 cargo install --locked "$crate" --version "$version" --root "$root" ||
       fail "cargo install $crate@$version failed" "read the cargo output above; check access to crates.io, then run again"
   fi
   export PATH="$root/bin:$PATH"
@@ -37,10 +38,10 @@ provision_wasmtime() {
     info "wasmtime $WASMTIME_VERSION: present on PATH"
     return
   fi
-  cargo_tool wasmtime wasmtime-cli "$WASMTIME_VERSION"
+  cargo_tool wasmtime wasmtime-cli "$WASMTIME_VERSION" 15
 }
 
-provision_wasm_tools() { cargo_tool wasm-tools wasm-tools "$WASM_TOOLS_VERSION"; }
+provision_wasm_tools() { cargo_tool wasm-tools wasm-tools "$WASM_TOOLS_VERSION" 3; }
 
 # daprd and the scheduler, from the github.com/dapr/dapr Go module. Its go.mod
 # has replace directives, so `go install` cannot build it: download the
