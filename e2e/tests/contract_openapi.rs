@@ -396,6 +396,7 @@ const AUDIT: &str = "/api/{user_id}/audit";
 const NOTIFICATIONS: &str = "/api/{user_id}/notifications";
 const READ: &str = "/api/{user_id}/notifications/{notification_id}/read";
 const CHAT: &str = "/api/{user_id}/chat";
+const MCP: &str = "/api/{user_id}/mcp";
 
 fn id_of(task: &Value) -> Result<u64> {
     task["id"]
@@ -505,6 +506,7 @@ async fn every_operation_answers_as_its_openapi_document_says() -> Result<()> {
     audit(&api).await?;
     notifications(&api).await?;
     chat(&api).await?;
+    mcp(&api).await?;
     api.assert_every_status_seen()
 }
 
@@ -912,6 +914,27 @@ async fn notifications(api: &Api) -> Result<()> {
     api.req(Method::GET, NOTIFICATIONS, &user)
         .query("colour=red")
         .expect(422)
+        .await?;
+    Ok(())
+}
+
+/// The MCP endpoint: a tool call, a JSON-RPC error and a notification.
+async fn mcp(api: &Api) -> Result<()> {
+    let user = api.stack.new_user("contract");
+    let added = api
+        .req(Method::POST, MCP, &user)
+        .json(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                     "params": {"name": "add_task", "arguments": {"title": "Call the bank"}}}))
+        .expect(200)
+        .await?;
+    ensure!(added["result"]["isError"] == false, "{added}");
+    api.req(Method::POST, MCP, &user)
+        .json(json!({"jsonrpc": "2.0", "id": "x", "method": "tools/dance"}))
+        .expect(200)
+        .await?;
+    api.req(Method::POST, MCP, &user)
+        .json(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .expect(202)
         .await?;
     Ok(())
 }

@@ -9,6 +9,7 @@ mod broker;
 mod chat;
 mod context;
 mod forward;
+mod mcp;
 mod outbox;
 mod routes;
 mod store;

@@ -4,7 +4,7 @@ use http::Method;
 use service_kit::{Incoming, Problem, Response};
 
 use crate::context::Ctx;
-use crate::{chat, forward, outbox, tasks};
+use crate::{chat, forward, mcp, outbox, tasks};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -68,6 +68,7 @@ async fn user_route(
             tasks::change_due(ctx, req, user, id(task)?).await
         }
         (&Method::POST, ["chat"]) => chat::chat(ctx, req, user).await,
+        (&Method::POST, ["mcp"]) => mcp::mcp(ctx, req, user).await,
         (&Method::GET, ["audit"]) => forward::to(ctx, "audit", req).await,
         (&Method::GET, ["notifications"]) | (&Method::POST, ["notifications", _, "read"]) => {
             forward::to(ctx, "notifier", req).await

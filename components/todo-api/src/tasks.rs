@@ -42,7 +42,7 @@ pub(crate) fn user_id(user: &str) -> Result<UserId, Problem> {
     })
 }
 
-fn not_found(id: u64) -> Problem {
+pub(crate) fn not_found(id: u64) -> Problem {
     Problem::not_found(format!("task {id} does not exist"))
 }
 
