@@ -936,6 +936,7 @@ async fn mcp(api: &Api) -> Result<()> {
         .json(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
         .expect(202)
         .await?;
+    api.req(Method::GET, MCP, &user).expect(405).await?;
     Ok(())
 }
 

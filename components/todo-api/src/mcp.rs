@@ -61,6 +61,15 @@ pub async fn mcp(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Prob
     })
 }
 
+/// `GET /mcp`: MCP clients may ask for a server-sent event stream; this
+/// server answers every message in its POST response and opens none.
+pub fn no_event_stream() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this MCP server opens no event stream: POST each JSON-RPC message and read the answer",
+    )
+}
+
 /// A JSON-RPC request or notification.
 #[derive(Debug, PartialEq)]
 struct Call {

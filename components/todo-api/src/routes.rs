@@ -69,6 +69,7 @@ async fn user_route(
         }
         (&Method::POST, ["chat"]) => chat::chat(ctx, req, user).await,
         (&Method::POST, ["mcp"]) => mcp::mcp(ctx, req, user).await,
+        (&Method::GET, ["mcp"]) => Err(mcp::no_event_stream()),
         (&Method::GET, ["audit"]) => forward::to(ctx, "audit", req).await,
         (&Method::GET, ["notifications"]) | (&Method::POST, ["notifications", _, "read"]) => {
             forward::to(ctx, "notifier", req).await
