@@ -19,7 +19,7 @@ use e2e::Stack;
 use e2e::bench::{percentile, setting};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
@@ -109,7 +109,7 @@ async fn main() -> Result<()> {
         .write_buffer_size(0);
     let (receipts_tx, mut receipts_rx) = mpsc::unbounded_channel();
     let closed = Arc::new(AtomicUsize::new(0));
-    let next = Arc::new(Mutex::new(0usize));
+    let next = Arc::new(AtomicUsize::new(0));
     let opened_at = Instant::now();
     let mut openers = Vec::new();
     for _ in 0..open_concurrency {
@@ -122,14 +122,10 @@ async fn main() -> Result<()> {
         );
         openers.push(tokio::spawn(async move {
             loop {
-                let i = {
-                    let mut next = next.lock().await;
-                    if *next == connections {
-                        return Ok::<_, anyhow::Error>(());
-                    }
-                    *next += 1;
-                    *next - 1
-                };
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= connections {
+                    return Ok::<_, anyhow::Error>(());
+                }
                 let user = &users[i / per_user];
                 let url = format!("{}/ws?access_token={}", stack.realtime, stack.token(user));
                 let (socket, _) =

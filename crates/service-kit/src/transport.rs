@@ -15,7 +15,7 @@ const TRACE_HEADERS: [HeaderName; 2] = [
 /// on every delivery and invocation, or by a client), so the state, pub/sub
 /// and invocation calls made while serving it form one trace; a request
 /// without one starts a trace of its own.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SpinTransport {
     trace: Vec<(HeaderName, HeaderValue)>,
 }
