@@ -367,7 +367,7 @@ async fn a_write_with_a_stale_if_match_is_412_and_changes_nothing() -> Result<()
         Some(json!({"title": "lost", "version": 2})),
     )
     .await?
-    .expect_problem(StatusCode::BAD_REQUEST, &["If-Match", "version 2"])?;
+    .expect_problem(StatusCode::PRECONDITION_FAILED, &["If-Match", "version 2"])?;
     with_if_match(
         &stack,
         &user,

@@ -936,7 +936,14 @@ async fn mcp(api: &Api) -> Result<()> {
         .json(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
         .expect(202)
         .await?;
-    api.req(Method::GET, MCP, &user).expect(405).await?;
+    // GET (an event stream) is not an operation of the document: 405 with `Allow`.
+    let get = api.stack.request(Method::GET, &user, "/mcp").send().await?;
+    ensure!(get.status() == 405, "GET /mcp: {}", get.status());
+    ensure!(
+        get.headers().get("allow").and_then(|v| v.to_str().ok()) == Some("POST"),
+        "GET /mcp names what it takes: {:?}",
+        get.headers().get("allow")
+    );
     Ok(())
 }
 

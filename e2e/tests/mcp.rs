@@ -184,21 +184,26 @@ async fn refusals_say_what_to_fix_and_store_nothing() -> Result<()> {
     assert!(refusal_text(&nested).contains("tags"));
     assert!(stack.all_tasks(&user).await?.is_empty(), "nothing stored");
 
-    // Malformed messages are JSON-RPC errors.
-    for (message, code) in [
+    // Malformed messages are JSON-RPC errors; a message that is not
+    // JSON-RPC 2.0 at all is refused by the transport too (400).
+    for (message, code, status) in [
         (
             json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "fly"}}),
             -32602,
+            StatusCode::OK,
         ),
         (
             json!({"jsonrpc": "2.0", "id": 1, "method": "resources/list"}),
             -32601,
+            StatusCode::OK,
         ),
-        (json!({"jsonrpc": "1.0", "id": 1, "method": "ping"}), -32600),
+        (
+            json!({"jsonrpc": "1.0", "id": 1, "method": "ping"}),
+            -32600,
+            StatusCode::BAD_REQUEST,
+        ),
     ] {
-        let body = rpc(&stack, &user, message.clone())
-            .await?
-            .expect(StatusCode::OK)?;
+        let body = rpc(&stack, &user, message.clone()).await?.expect(status)?;
         assert_eq!(body["error"]["code"], code, "{message} -> {body}");
         assert!(
             body["error"]["message"]

@@ -203,7 +203,7 @@ fn parse(body: &Value) -> Result<ChatRequest, ValidationErrors> {
     };
     let timezone = match object.get("timezone") {
         None | Some(Value::Null) => TimeZone::default(),
-        Some(Value::String(name)) => TimeZone::parse(name.trim()).unwrap_or_else(|e| {
+        Some(Value::String(name)) => TimeZone::parse(name).unwrap_or_else(|e| {
             errors.push("timezone", e.to_string());
             TimeZone::default()
         }),

@@ -34,3 +34,64 @@ pub async fn to(ctx: &Ctx, app_id: &str, req: &Incoming) -> Result<Response, Pro
     }
     Ok(response)
 }
+
+/// A notification id as the notifier makes them (`t12-r1-o1-1767225600`:
+/// task, reminder, occurrence, time), checked before it is forwarded: any
+/// other segment is a 404 here, and never reaches the sidecar, which cannot
+/// forward every byte a client may put in a path.
+pub fn notification_id(id: &str) -> Result<(), Problem> {
+    if is_notification_id(id) {
+        Ok(())
+    } else {
+        Err(Problem::not_found(format!(
+            "no notification '{}'; ids look like t12-r1-o1-1767225600 (see GET /notifications)",
+            id.escape_debug()
+        )))
+    }
+}
+
+/// `t<1-20 digits>-r<1-10 digits>-o<1-10 digits>-<optional -><1-19 digits>`,
+/// the pattern of `notification_id` in the OpenAPI document.
+fn is_notification_id(id: &str) -> bool {
+    fn digits(s: &str, max: usize) -> bool {
+        (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    }
+    let Some(rest) = id.strip_prefix('t') else {
+        return false;
+    };
+    let mut parts = rest.splitn(4, '-');
+    let (Some(task), Some(reminder), Some(occurrence), Some(at)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    digits(task, 20)
+        && reminder.strip_prefix('r').is_some_and(|r| digits(r, 10))
+        && occurrence.strip_prefix('o').is_some_and(|o| digits(o, 10))
+        && digits(at.strip_prefix('-').unwrap_or(at), 19)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_notification_id;
+
+    #[test]
+    fn notification_ids_are_recognised_by_their_shape() {
+        for good in ["t1-r1-o1-1767225600", "t12-r3-o2--86400", "t1-r0-o1-0"] {
+            assert!(is_notification_id(good), "{good}");
+        }
+        for bad in [
+            "",
+            "t1-r1-o1",
+            "x1-r1-o1-5",
+            "t1-r1-o1-5-6",
+            "t1-r1-o1-\u{16}",
+            "t-r1-o1-5",
+            "t1-r1-o1--",
+            "t1-r1-o1-+5",
+            "\u{c0}\u{ee}",
+        ] {
+            assert!(!is_notification_id(bad), "{bad:?}");
+        }
+    }
+}

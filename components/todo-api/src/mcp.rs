@@ -40,7 +40,14 @@ pub async fn mcp(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Prob
     let message = req.json()?;
     let call = match Call::parse(&message) {
         Ok(call) => call,
-        Err(error) => return Ok(rpc_error(&message["id"], error)),
+        // Not a JSON-RPC message at all (no body, wrong `jsonrpc`, no
+        // `method`): the transport refuses it with 400, its body the
+        // JSON-RPC error, as Streamable HTTP asks.
+        Err(error) => {
+            let mut response = rpc_error(&message["id"], error);
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            return Ok(response);
+        }
     };
     // A notification (no id) is acknowledged and gets no answer.
     let Some(id) = call.id else {

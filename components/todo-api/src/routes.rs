@@ -14,6 +14,7 @@ pub async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
     let path = req.path();
     match (&req.method, path.as_slice()) {
         (&Method::GET, ["api", "openapi.json"]) => Ok(openapi()),
+        (_, ["api", "openapi.json"]) => Err(Problem::method_not_allowed(req, &[Method::GET])),
         (&Method::GET, ["dapr", "subscribe"]) => Ok(service_kit::subscriber::subscriptions(&[])),
         (&Method::POST, ["job", job]) => match job.strip_prefix("relay-") {
             Some(user) => {
@@ -70,13 +71,38 @@ async fn user_route(
         }
         (&Method::POST, ["chat"]) => chat::chat(ctx, req, user).await,
         (&Method::POST, ["mcp"]) => mcp::mcp(ctx, req, user).await,
-        (&Method::GET, ["mcp"]) => Err(mcp::no_event_stream()),
+        (&Method::GET, ["mcp"]) => Err(mcp::no_event_stream().with_allow(&[Method::POST])),
         (&Method::GET, ["audit"]) => forward::to(ctx, "audit", req).await,
-        (&Method::GET, ["notifications"]) | (&Method::POST, ["notifications", _, "read"]) => {
+        (&Method::GET, ["notifications"]) => forward::to(ctx, "notifier", req).await,
+        (&Method::POST, ["notifications", id, "read"]) => {
+            forward::notification_id(id)?;
             forward::to(ctx, "notifier", req).await
         }
-        _ => Err(Problem::no_route(req)),
+        _ => Err(match allowed_methods(rest) {
+            Some(allow) => Problem::method_not_allowed(req, allow),
+            None => Problem::no_route(req),
+        }),
     }
+}
+
+/// The methods each path under `/api/{user_id}/` takes (`rest` is the path
+/// after the user), as the OpenAPI document declares them; `None` for a
+/// path that does not exist. A test keeps this table equal to the document,
+/// so every other method gets 405 with an `Allow` header.
+fn allowed_methods(rest: &[&str]) -> Option<&'static [Method]> {
+    const GET: &[Method] = &[Method::GET];
+    const POST: &[Method] = &[Method::POST];
+    const PATCH: &[Method] = &[Method::PATCH];
+    Some(match rest {
+        ["tasks"] => &[Method::GET, Method::POST],
+        ["tasks", "search" | "calendar"] | ["audit" | "notifications"] => GET,
+        ["tasks", "recurring" | "reminder"] | ["chat" | "mcp"] | ["notifications", _, "read"] => {
+            POST
+        }
+        ["tasks", _] => &[Method::GET, Method::PUT, Method::PATCH, Method::DELETE],
+        ["tasks", _, "complete" | "due-date"] => PATCH,
+        _ => return None,
+    })
 }
 
 fn openapi() -> Response {
@@ -86,4 +112,94 @@ fn openapi() -> Response {
         http::HeaderValue::from_static("application/json"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// Every path of the OpenAPI document, with the methods it declares.
+    fn documented() -> Vec<(String, BTreeSet<String>)> {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
+        let paths = doc["paths"].as_object().expect("paths");
+        paths
+            .iter()
+            .map(|(template, item)| {
+                let methods = item
+                    .as_object()
+                    .expect("a path item")
+                    .keys()
+                    .filter(|k| !matches!(k.as_str(), "parameters" | "summary" | "description"))
+                    .map(|k| k.to_uppercase())
+                    .collect();
+                (template.clone(), methods)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn allowed_methods_match_the_openapi_document() {
+        let mut user_paths = 0;
+        for (template, declared) in documented() {
+            let Some(rest) = template.strip_prefix("/api/{user_id}/") else {
+                // Served before the user routes: /healthz (service_kit::serve)
+                // and /api/openapi.json, both GET only.
+                assert_eq!(declared, BTreeSet::from(["GET".to_owned()]), "{template}");
+                continue;
+            };
+            user_paths += 1;
+            // A path parameter stands for any segment; "1" fits them all.
+            let segments: Vec<&str> = rest
+                .split('/')
+                .map(|s| if s.starts_with('{') { "1" } else { s })
+                .collect();
+            let table: BTreeSet<String> = allowed_methods(&segments)
+                .unwrap_or_else(|| panic!("{template} is missing from allowed_methods"))
+                .iter()
+                .map(|m| m.as_str().to_owned())
+                .collect();
+            assert_eq!(table, declared, "{template}");
+        }
+        assert!(user_paths > 10, "the document lists the user paths");
+    }
+
+    #[test]
+    fn paths_outside_the_document_have_no_methods() {
+        for rest in [
+            &["tasks", "1", "x"][..],
+            &["task"],
+            &[],
+            &["notifications", "1"],
+        ] {
+            assert!(allowed_methods(rest).is_none(), "{rest:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod time_zones {
+    /// The document's `TimeZone` enum is exactly the names the server
+    /// parses, so a schema-valid zone is never refused and no other is taken.
+    #[test]
+    fn the_time_zone_enum_is_the_servers_list() {
+        let doc: serde_json::Value = serde_json::from_str(super::OPENAPI).expect("JSON");
+        let documented: Vec<&str> = doc["components"]["schemas"]["TimeZone"]["enum"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str())
+            .collect();
+        let mut served: Vec<&str> = todo_domain::TimeZone::names().collect();
+        served.sort_unstable();
+        if documented != served {
+            let _ = std::fs::write(
+                std::env::temp_dir().join("iana-time-zones.json"),
+                serde_json::to_string(&served).unwrap_or_default(),
+            );
+            panic!(
+                "TimeZone differs from the server's zones; the server's list is in $TMPDIR/iana-time-zones.json"
+            );
+        }
+    }
 }

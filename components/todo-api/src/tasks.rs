@@ -63,26 +63,29 @@ pub(crate) struct Precondition {
 }
 
 /// `If-Match: <version>` (quoted or not; `*` matches any) or the body's
-/// `version`; when both are given they must agree.
+/// `version`. When both are given and differ, they cannot both hold, so the
+/// precondition fails (412). A header of any other shape is 400: the
+/// OpenAPI document's pattern `^(\*|"[0-9]{1,19}"|[0-9]{1,19})$`.
 fn precondition(
     req: &Incoming,
     body_version: Option<u64>,
 ) -> Result<Option<Precondition>, Problem> {
-    let header = match req
-        .header(http::header::IF_MATCH)
-        .map(|v| v.trim().trim_matches('"'))
-    {
+    let header = match req.header(http::header::IF_MATCH).map(str::trim) {
         None | Some("*") => None,
-        Some(v) => Some(v.parse::<u64>().map_err(|_| {
+        Some(v) => Some(if_match_version(v).ok_or_else(|| {
             Problem::bad_request(format!(
-                "If-Match must be a task version such as \"3\" (got '{v}')"
+                "If-Match must be a task version such as \"3\" (got '{}')",
+                v.escape_debug()
             ))
         })?),
     };
     match (header, body_version) {
-        (Some(h), Some(b)) if h != b => Err(Problem::bad_request(format!(
-            "If-Match says version {h} but the body says version {b}; send one of them"
-        ))),
+        (Some(h), Some(b)) if h != b => Err(Problem::new(
+            StatusCode::PRECONDITION_FAILED,
+            format!(
+                "If-Match says version {h} but the body says version {b}; they cannot both hold, send one of them"
+            ),
+        )),
         (Some(version), _) => Ok(Some(Precondition {
             version,
             from_header: true,
@@ -93,6 +96,16 @@ fn precondition(
         })),
         (None, None) => Ok(None),
     }
+}
+
+/// The version of an `If-Match` value: `"3"` or `3`, 1-19 digits.
+fn if_match_version(value: &str) -> Option<u64> {
+    let digits = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value);
+    let valid = (1..=19).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit());
+    valid.then(|| digits.parse().ok()).flatten()
 }
 
 fn check_version(task: &Task, expected: Option<Precondition>) -> Result<(), Problem> {
@@ -400,5 +413,28 @@ pub async fn create_instance(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Re
             &serde_json::json!({ "id": id, "idempotency_key": key, "created": false }),
         )),
         _ => Err(Problem::internal("an instance create committed nothing")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::if_match_version;
+
+    #[test]
+    fn if_match_takes_a_quoted_or_bare_version_and_nothing_else() {
+        assert_eq!(if_match_version("\"3\""), Some(3));
+        assert_eq!(if_match_version("42"), Some(42));
+        for bad in [
+            "",
+            "\"\"",
+            "\"3",
+            "+3",
+            "W/\"3\"",
+            "3.0",
+            "n7}k",
+            "12345678901234567890",
+        ] {
+            assert_eq!(if_match_version(bad), None, "{bad}");
+        }
     }
 }

@@ -46,6 +46,11 @@ impl TimeZone {
             .map_err(|_| DueError::UnknownTimeZone(name.to_owned()))
     }
 
+    /// Every name `parse` accepts (the OpenAPI document's enum is this list).
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+
     /// The IANA name.
     pub fn name(&self) -> &'static str {
         self.0.name()

@@ -534,8 +534,9 @@ fn priority(v: &Value, errors: &mut ValidationErrors) -> Option<Priority> {
 
 /// Trims and lowercases a tag; the error says why it is not one.
 pub(crate) fn normalize_tag(s: &str) -> Result<String, String> {
+    // Counted as written: lowercasing may lengthen a few letters (İ).
+    let n = s.trim().chars().count();
     let t = s.trim().to_lowercase();
-    let n = t.chars().count();
     if n == 0 || n > MAX_TAG_CHARS {
         return Err(format!("must be 1-{MAX_TAG_CHARS} characters"));
     }
@@ -554,6 +555,14 @@ fn tags(v: &Value, errors: &mut ValidationErrors) -> Option<Vec<String>> {
             return None;
         }
     };
+    // Counted as sent (duplicates too), as the OpenAPI `maxItems` says.
+    if items.len() > MAX_TAGS {
+        errors.push(
+            "tags",
+            format!("must be at most {MAX_TAGS} tags (got {})", items.len()),
+        );
+        return None;
+    }
     let mut out: Vec<String> = Vec::with_capacity(items.len());
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
@@ -573,16 +582,6 @@ fn tags(v: &Value, errors: &mut ValidationErrors) -> Option<Vec<String>> {
                 }
             }
         }
-    }
-    if out.len() > MAX_TAGS {
-        errors.push(
-            "tags",
-            format!(
-                "must be at most {MAX_TAGS} distinct tags (got {})",
-                out.len()
-            ),
-        );
-        ok = false;
     }
     ok.then_some(out)
 }
@@ -646,7 +645,7 @@ fn due_date(v: &Value, errors: &mut ValidationErrors) -> Option<Option<Due>> {
 fn timezone(v: &Value, errors: &mut ValidationErrors) -> Option<TimeZone> {
     match v {
         Value::Null => Some(TimeZone::default()),
-        Value::String(s) => match TimeZone::parse(s.trim()) {
+        Value::String(s) => match TimeZone::parse(s) {
             Ok(tz) => Some(tz),
             Err(e) => {
                 errors.push("timezone", e.to_string());
@@ -691,6 +690,16 @@ fn reminders(v: &Value, errors: &mut ValidationErrors) -> Option<Vec<ReminderSpe
             ok = false;
             continue;
         };
+        if obj
+            .get("id")
+            .is_some_and(|id| !(id.is_i64() || id.is_u64()))
+        {
+            errors.push(
+                format!("{prefix}.id"),
+                "must be the integer id read from the task, or left out",
+            );
+            ok = false;
+        }
         for key in obj.keys() {
             if !matches!(key.as_str(), "id" | "remind_at" | "before_due") {
                 errors.push(
@@ -862,16 +871,18 @@ mod tests {
     }
 
     #[test]
-    fn more_than_twenty_distinct_tags_or_bad_tags_are_rejected() {
+    fn more_than_twenty_tags_as_sent_or_bad_tags_are_rejected() {
         let tags: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
         assert!(
             errors_of(json!({"title": "t", "tags": tags}))
                 .to_string()
-                .contains("at most 20 distinct tags (got 21)")
+                .contains("at most 20 tags (got 21)")
         );
+        // Counted as sent, duplicates too (the OpenAPI maxItems).
         let mut twenty: Vec<String> = (0..20).map(|i| format!("t{i}")).collect();
+        assert!(NewTask::from_json(&json!({"title": "t", "tags": twenty.clone()})).is_ok());
         twenty.push("T0".into());
-        assert!(NewTask::from_json(&json!({"title": "t", "tags": twenty})).is_ok());
+        assert!(NewTask::from_json(&json!({"title": "t", "tags": twenty})).is_err());
         let errors = errors_of(json!({"title": "t", "tags": ["ok", "", "x".repeat(41), 3, "a,b"]}));
         for field in ["tags[1]", "tags[2]", "tags[3]", "tags[4]"] {
             assert!(errors.has(field), "{field}: {errors}");

@@ -53,7 +53,7 @@ impl Paging {
                 }
                 _ => invalid(format!("must be a number from 1 to {MAX_LIMIT}")),
             },
-            "cursor" => match value.strip_prefix('o').and_then(|n| n.parse().ok()) {
+            "cursor" => match value.strip_prefix('o').and_then(cursor_offset) {
                 Some(n) => {
                     self.offset = n;
                     Ok(())
@@ -83,6 +83,16 @@ impl Paging {
     }
 }
 
+/// The offset of a cursor `o<1-19 digits>` (the OpenAPI pattern). An offset
+/// past the end is an empty last page, also where `usize` is 32 bits.
+fn cursor_offset(digits: &str) -> Option<usize> {
+    if !(1..=19).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(usize::try_from(n).unwrap_or(usize::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +118,22 @@ mod tests {
             .unwrap()
             .page(1..=5);
         assert_eq!((last.items, last.next_cursor), (vec![5], None));
+    }
+
+    #[test]
+    fn cursors_are_o_and_digits_and_a_huge_one_is_past_the_end() {
+        assert_eq!(
+            paging(&[("cursor", "o011090032670")])
+                .unwrap()
+                .page(0..3)
+                .items
+                .len(),
+            0
+        );
+        assert!(paging(&[("cursor", "o9999999999999999999")]).is_ok());
+        for bad in ["o", "o+5", "5", "o-1", "o12345678901234567890", "o1 "] {
+            assert!(paging(&[("cursor", bad)]).is_err(), "{bad}");
+        }
     }
 
     #[test]

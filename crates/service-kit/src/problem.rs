@@ -13,6 +13,9 @@ pub struct Problem {
     detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldError>,
+    /// The `Allow` header of a 405: the methods the path does take.
+    #[serde(skip)]
+    allow: Option<String>,
 }
 
 /// One invalid field of a request.
@@ -35,6 +38,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
+            allow: None,
         }
     }
 
@@ -65,6 +69,34 @@ impl Problem {
             request.method,
             request.segments.join("/")
         ))
+    }
+
+    /// 405 for a path that exists but does not take this method; `allow`
+    /// (the methods it takes) goes in the `Allow` header, as RFC 9110 asks.
+    pub fn method_not_allowed(request: &crate::Incoming, allow: &[http::Method]) -> Self {
+        let allow = allow
+            .iter()
+            .map(http::Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        Self {
+            allow: Some(allow.clone()),
+            ..Self::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!(
+                    "/{} does not take {}; it takes {allow}",
+                    request.segments.join("/"),
+                    request.method
+                ),
+            )
+        }
+    }
+
+    /// The same problem with an `Allow` header (for a 405 with its own detail).
+    pub fn with_allow(mut self, allow: &[http::Method]) -> Self {
+        let allow: Vec<&str> = allow.iter().map(http::Method::as_str).collect();
+        self.allow = Some(allow.join(", "));
+        self
     }
 
     /// 422 with the list of invalid fields.
@@ -118,6 +150,12 @@ impl Problem {
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(allow) = self
+            .allow
+            .and_then(|a| http::HeaderValue::from_str(&a).ok())
+        {
+            response.headers_mut().insert(http::header::ALLOW, allow);
+        }
         response
     }
 }

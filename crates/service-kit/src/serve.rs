@@ -26,7 +26,10 @@ pub async fn serve(
 ) -> Response {
     let mut request = Incoming::new(request);
     let result = async {
-        if request.method == http::Method::GET && request.path() == ["healthz"] {
+        if request.path() == ["healthz"] {
+            if request.method != http::Method::GET {
+                return Err(Problem::method_not_allowed(&request, &[http::Method::GET]));
+            }
             return Ok(crate::json(http::StatusCode::OK, &"ok"));
         }
         if is_sidecar_only(&request) {
