@@ -44,7 +44,12 @@ pub async fn mcp(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Prob
         // `method`): the transport refuses it with 400, its body the
         // JSON-RPC error, as Streamable HTTP asks.
         Err(error) => {
-            let mut response = rpc_error(&message["id"], error);
+            // The id is echoed only when it is one (JSON-RPC: null otherwise).
+            let id = match &message["id"] {
+                id @ (Value::String(_) | Value::Number(_)) => id.clone(),
+                _ => Value::Null,
+            };
+            let mut response = rpc_error(&id, error);
             *response.status_mut() = StatusCode::BAD_REQUEST;
             return Ok(response);
         }

@@ -43,8 +43,17 @@ async fn user_route(
 ) -> Result<Response, Problem> {
     // Only valid user ids own data; a token may name anything.
     tasks::user_id(user)?;
+    // A path that exists but does not take this method: 405 before anything
+    // else reads it (`PUT /tasks/calendar` is not a task id).
+    if let Some(allow) = allowed_methods(rest).filter(|allow| !allow.contains(&req.method)) {
+        return Err(if rest == ["mcp"] && req.method == Method::GET {
+            mcp::no_event_stream().with_allow(allow)
+        } else {
+            Problem::method_not_allowed(req, allow)
+        });
+    }
     let id = |s: &str| -> Result<u64, Problem> {
-        s.parse().map_err(|_| {
+        s.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
             Problem::not_found(format!(
                 "'{s}' is not a task id; task ids are positive integers"
             ))
@@ -71,17 +80,13 @@ async fn user_route(
         }
         (&Method::POST, ["chat"]) => chat::chat(ctx, req, user).await,
         (&Method::POST, ["mcp"]) => mcp::mcp(ctx, req, user).await,
-        (&Method::GET, ["mcp"]) => Err(mcp::no_event_stream().with_allow(&[Method::POST])),
         (&Method::GET, ["audit"]) => forward::to(ctx, "audit", req).await,
         (&Method::GET, ["notifications"]) => forward::to(ctx, "notifier", req).await,
         (&Method::POST, ["notifications", id, "read"]) => {
             forward::notification_id(id)?;
             forward::to(ctx, "notifier", req).await
         }
-        _ => Err(match allowed_methods(rest) {
-            Some(allow) => Problem::method_not_allowed(req, allow),
-            None => Problem::no_route(req),
-        }),
+        _ => Err(Problem::no_route(req)),
     }
 }
 
