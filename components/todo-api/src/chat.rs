@@ -37,7 +37,7 @@ pub async fn chat(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Pro
     };
 
     let intent = chat::understand(&request.message, ctx.now, &request.timezone);
-    let kind = intent_name(&intent);
+    let kind = intent.name();
     let outcome = execute(ctx, &owner, &conversation, intent).await?;
     let answer = chat::reply(&outcome, ctx.now);
     conversation.record(&request.message, &outcome, &answer, ctx.now);
@@ -71,11 +71,19 @@ async fn execute(
 ) -> Result<Outcome, Problem> {
     let user = owner.as_str();
     let outcome = match intent {
-        Intent::Add(body) => match NewTask::from_json(&body) {
+        Intent::Add { body, .. } => match NewTask::from_json(&body) {
             Ok(new) => answer(tasks::create_task(ctx, owner, new).await, Outcome::Added)?,
             Err(errors) => Outcome::Invalid(errors),
         },
-        Intent::List { query, heading } => match TaskQuery::from_pairs(&query) {
+        Intent::List {
+            mut query, heading, ..
+        } => match TaskQuery::from_pairs(&{
+            // A chat list reads best soonest first unless asked otherwise.
+            if !query.iter().any(|(k, _)| k == "sort") {
+                query.push(("sort".into(), "due_date".into()));
+            }
+            query
+        }) {
             Ok(query) => {
                 let all = store::all_tasks(&ctx.dapr, user).await?;
                 let page = query.run(all.iter(), ctx.now);
@@ -117,6 +125,7 @@ async fn execute(
         }
         Intent::Help => Outcome::Help,
         Intent::NotUnderstood(text) => Outcome::NotUnderstood(text),
+        other => Outcome::NotUnderstood(other.name().to_owned()),
     };
     Ok(outcome)
 }
@@ -143,17 +152,6 @@ fn touched_tasks(outcome: &Outcome) -> &[Task] {
         }
         Outcome::Listed { tasks, .. } | Outcome::Ambiguous(tasks) => tasks,
         _ => &[],
-    }
-}
-
-fn intent_name(intent: &Intent) -> &'static str {
-    match intent {
-        Intent::Add(_) => "add",
-        Intent::List { .. } => "list",
-        Intent::Update { .. } => "update",
-        Intent::Delete(_) => "delete",
-        Intent::Help => "help",
-        Intent::NotUnderstood(_) => "not_understood",
     }
 }
 

@@ -10,6 +10,7 @@
 //! and "move it to friday" work.
 
 mod conversation;
+mod intent;
 mod reply;
 mod when;
 
@@ -18,57 +19,12 @@ use serde_json::{Map, Value, json};
 
 use crate::due::TimeZone;
 pub use conversation::{Conversation, MAX_TURNS, Turn, Unresolved};
+pub use intent::{Action, BulkAction, Intent, Question, TaskRef, pairs_json};
 pub use reply::{Outcome, reply};
 use when::{Words, take_due, weekday};
 
 /// The longest message the chat accepts, in characters.
 pub const MAX_MESSAGE_CHARS: usize = 2_000;
-
-/// What the user asked for.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Intent {
-    /// Create a task: a `POST /tasks` body.
-    Add(Value),
-    /// List tasks: `GET /tasks` query parameters and what to call the list.
-    List {
-        query: Vec<(String, String)>,
-        heading: String,
-    },
-    /// Change a task: a `PATCH /tasks/{id}` body.
-    Update {
-        target: TaskRef,
-        patch: Value,
-        action: Action,
-    },
-    /// Delete a task.
-    Delete(TaskRef),
-    /// Explain what the chat understands.
-    Help,
-    /// Nothing recognisable; the text is echoed in the answer.
-    NotUnderstood(String),
-}
-
-/// How a message points at a task.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TaskRef {
-    /// "#12", "task 12".
-    Id(u64),
-    /// "the second one": 1-based position in the last list shown.
-    Position(usize),
-    /// "it", "that": the task the conversation touched last.
-    Last,
-    /// Words of the title.
-    Title(String),
-}
-
-/// Which change an [`Intent::Update`] makes, for the answer's wording.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    Complete,
-    Reopen,
-    Reschedule,
-    Reprioritize,
-}
 
 const ADD: &[&str] = &[
     "remind me to",
@@ -137,6 +93,7 @@ pub fn understand(message: &str, now: DateTime<Utc>, tz: &TimeZone) -> Intent {
         return Intent::List {
             heading: format!("Tasks matching \"{q}\""),
             query: vec![("q".into(), q)],
+            done_between: None,
         };
     }
     if let Some(verb) = starting(&words, REOPEN) {
@@ -315,7 +272,11 @@ fn add(mut words: Words, now: DateTime<Utc>, tz: &TimeZone) -> Intent {
         .trim_matches(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | ':' | '-'))
         .to_owned();
     body.insert("title".into(), json!(title));
-    Intent::Add(Value::Object(body))
+    Intent::Add {
+        body: Value::Object(body),
+        subtasks: Vec::new(),
+        parent: None,
+    }
 }
 
 /// "every day", "daily", "every 2 weeks", "every monday", "monthly", ...
@@ -459,13 +420,16 @@ fn list(words: &mut Words, now: DateTime<Utc>, tz: &TimeZone) -> Intent {
         query.push(("due_before".into(), end.to_string()));
         heading.push(label);
     }
-    query.push(("sort".into(), "due_date".into()));
     let heading = if heading.is_empty() {
         "Your tasks".to_owned()
     } else {
         format!("Tasks: {}", heading.join(", "))
     };
-    Intent::List { query, heading }
+    Intent::List {
+        query,
+        heading,
+        done_between: None,
+    }
 }
 
 #[cfg(test)]

@@ -66,7 +66,9 @@ pub fn reply(outcome: &Outcome, now: DateTime<Utc>) -> String {
         Outcome::Updated(Action::Complete, task) => format!("Done: {}. Nice work!", describe(task)),
         Outcome::Updated(Action::Reopen, task) => format!("Reopened {}.", describe(task)),
         Outcome::Updated(Action::Reschedule, task) => format!("Moved {}.", describe(task)),
-        Outcome::Updated(Action::Reprioritize, task) => format!("Updated {}.", describe(task)),
+        Outcome::Updated(Action::Reprioritize | Action::Edit, task) => {
+            format!("Updated {}.", describe(task))
+        }
         Outcome::Deleted(task) => format!("Deleted #{} \"{}\".", task.id, task.title),
         Outcome::NotFound(what) => format!("I couldn't find {what}."),
         Outcome::Ambiguous(tasks) => {
