@@ -130,6 +130,10 @@ pub(super) fn filters(words: &mut Words, now: DateTime<Utc>, tz: &TimeZone) -> F
     } else if words.take_phrase(ALL).is_some() {
         f.status = Some("all");
     }
+    // Overdue tasks are open ones, whatever "everything" said.
+    if f.overdue && f.status != Some("completed") {
+        f.status = Some("pending");
+    }
     let past = f.status == Some("completed");
     f.range = take_range(words, now, tz, past);
     // "my shopping tasks": the word before "tasks" is a tag.

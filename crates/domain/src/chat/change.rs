@@ -231,6 +231,13 @@ pub(super) fn read(message: &str, now: DateTime<Utc>, tz: &TimeZone) -> Option<I
 /// "move X to friday at 3pm": a new due date, or a question.
 fn reschedule(mut words: Words, now: DateTime<Utc>, tz: &TimeZone) -> Intent {
     let when = take_when(&mut words, now, tz);
+    // "push the report back to monday"
+    if let Some((i, _)) = words.find(&["back to", "back until", "back"]) {
+        let last = (0..words.len()).rev().find(|k| words.is_free(*k));
+        if words.get(i + 1).is_some() || last == Some(i) {
+            words.take(i, 1);
+        }
+    }
     let target = match target(&words) {
         Ok(t) => t,
         Err(ask) => return ask,

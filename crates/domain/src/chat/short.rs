@@ -84,8 +84,25 @@ const HELP: &[&str] = &[
     "hello",
 ];
 
-/// A short answer, if the whole message is one.
+/// A short answer, if the whole message is one ("yes, go ahead" counts:
+/// every part says the same).
 pub(super) fn read(message: &str) -> Option<Intent> {
+    let parts: Vec<&str> = message
+        .split([',', '!', '.', ';'])
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    if parts.len() > 1 {
+        let answers: Vec<Option<Intent>> = parts.iter().map(|p| one(p)).collect();
+        if let Some(Some(first)) = answers.first()
+            && answers.iter().all(|a| a.as_ref() == Some(first))
+        {
+            return Some(first.clone());
+        }
+    }
+    one(message)
+}
+
+fn one(message: &str) -> Option<Intent> {
     let plain: String = message
         .to_lowercase()
         .replace('’', "'")
