@@ -24,6 +24,7 @@ mod remind;
 mod repeat;
 mod reply;
 mod short;
+mod undo;
 mod when;
 mod words;
 
@@ -31,9 +32,10 @@ use chrono::{DateTime, Utc};
 
 use crate::due::TimeZone;
 use add::Form;
-pub use conversation::{Conversation, MAX_TURNS, Turn, Unresolved};
+pub use conversation::{Conversation, MAX_TURNS, Pending, Turn, Unresolved};
 pub use intent::{Action, BulkAction, Intent, Question, TaskRef, pairs_json};
-pub use reply::{Outcome, reply};
+pub use reply::{Outcome, describe, question, reply};
+pub use undo::{Change, recreate_body, restore_patch};
 use words::Words;
 
 /// The longest message the chat accepts, in characters.

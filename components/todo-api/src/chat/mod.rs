@@ -2,19 +2,24 @@
 //!
 //! The message is understood by the domain (`todo_domain::chat`) as the
 //! REST API's own inputs, which go through the same validation and the same
-//! committed writes (with their events) as REST requests. The conversation's
-//! memory lives in Dapr state under `u:{user}:chat:{conversation_id}`, so any
-//! instance of todo-api can carry it on.
+//! committed writes (with their events) as REST requests (`execute`; bulk
+//! changes, yes/no and undo in `many`). The conversation's memory (lists,
+//! the question asked, a bulk change waiting for "yes", the last change for
+//! "undo") lives in Dapr state under `u:{user}:chat:{conversation_id}`, so
+//! any instance of todo-api can carry it on.
+
+mod execute;
+mod many;
 
 use dapr_http::StateOp;
 use http::StatusCode;
 use serde_json::{Value, json};
 use service_kit::{Incoming, Problem, Response};
-use todo_domain::chat::{self, Conversation, Intent, MAX_MESSAGE_CHARS, Outcome};
-use todo_domain::{NewTask, Task, TaskPatch, TaskQuery, TimeZone, UserId, ValidationErrors};
+use todo_domain::chat::{self, Conversation, MAX_MESSAGE_CHARS, Outcome};
+use todo_domain::{Task, TimeZone, ValidationErrors};
 
 use crate::context::Ctx;
-use crate::store::{self, STORE};
+use crate::store::STORE;
 use crate::tasks;
 
 const FIELDS: &[&str] = &["message", "conversation_id", "timezone"];
@@ -36,17 +41,33 @@ pub async fn chat(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Pro
         None => Conversation::new(&request.conversation_id),
     };
 
-    let intent = chat::understand(&request.message, ctx.now, &request.timezone);
+    let (intent, message) = conversation.understand(&request.message, ctx.now, &request.timezone);
     let kind = intent.name();
-    let outcome = execute(ctx, &owner, &conversation, intent).await?;
+    let understood = intent.to_json();
+    // Whatever was waiting for an answer is answered (or dropped) now.
+    let pending = conversation.pending.take();
+    let outcome = execute::run(
+        ctx,
+        &owner,
+        &mut conversation,
+        intent,
+        pending,
+        &request.timezone,
+    )
+    .await?;
     let answer = chat::reply(&outcome, ctx.now);
-    conversation.record(&request.message, &outcome, &answer, ctx.now);
+    conversation.record(&message, &outcome, &answer, ctx.now);
     let value = serde_json::to_value(&conversation).map_err(Problem::internal)?;
     // Last write wins: one person types into one conversation at a time.
     ctx.dapr
         .transact_state(STORE, &[StateOp::upsert(key, value, None)])
         .await?;
 
+    let question = match &outcome {
+        Outcome::Asked(q) => json!(q.kind()),
+        Outcome::Confirm { tasks, .. } if !tasks.is_empty() => json!("confirm_bulk"),
+        _ => Value::Null,
+    };
     let touched: Vec<Value> = touched_tasks(&outcome)
         .iter()
         .map(|t| json!(t.view(ctx.now)))
@@ -57,101 +78,23 @@ pub async fn chat(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Pro
             "conversation_id": conversation.id,
             "reply": answer,
             "intent": kind,
+            "question": question,
+            "understood": understood,
+            "understood_by": "grammar",
             "tasks": touched,
         }),
     ))
 }
 
-/// Carries out an intent; refusals the user can fix become answers, not errors.
-async fn execute(
-    ctx: &Ctx,
-    owner: &UserId,
-    conversation: &Conversation,
-    intent: Intent,
-) -> Result<Outcome, Problem> {
-    let user = owner.as_str();
-    let outcome = match intent {
-        Intent::Add { body, .. } => match NewTask::from_json(&body) {
-            Ok(new) => answer(tasks::create_task(ctx, owner, new).await, Outcome::Added)?,
-            Err(errors) => Outcome::Invalid(errors),
-        },
-        Intent::List {
-            mut query, heading, ..
-        } => match TaskQuery::from_pairs(&{
-            // A chat list reads best soonest first unless asked otherwise.
-            if !query.iter().any(|(k, _)| k == "sort") {
-                query.push(("sort".into(), "due_date".into()));
-            }
-            query
-        }) {
-            Ok(query) => {
-                let all = store::all_tasks(&ctx.dapr, user).await?;
-                let page = query.run(all.iter(), ctx.now);
-                Outcome::Listed {
-                    heading,
-                    total: page.total,
-                    tasks: page.items.iter().map(|view| view.task.clone()).collect(),
-                }
-            }
-            Err(errors) => Outcome::Invalid(errors),
-        },
-        Intent::Update {
-            target,
-            patch,
-            action,
-        } => {
-            let all = store::all_tasks(&ctx.dapr, user).await?;
-            match (
-                conversation.resolve(&target, &all),
-                TaskPatch::from_json(&patch),
-            ) {
-                (Err(unresolved), _) => unresolved.into(),
-                (_, Err(errors)) => Outcome::Invalid(errors),
-                (Ok(id), Ok(patch)) => answer(
-                    tasks::patch_task(ctx, user, id, patch, None).await,
-                    |task| Outcome::Updated(action, task),
-                )?,
-            }
-        }
-        Intent::Delete(target) => {
-            let all = store::all_tasks(&ctx.dapr, user).await?;
-            match conversation.resolve(&target, &all) {
-                Err(unresolved) => unresolved.into(),
-                Ok(id) => answer(
-                    tasks::delete_task(ctx, user, id, None).await,
-                    Outcome::Deleted,
-                )?,
-            }
-        }
-        Intent::Help => Outcome::Help,
-        Intent::NotUnderstood(text) => Outcome::NotUnderstood(text),
-        other => Outcome::NotUnderstood(other.name().to_owned()),
-    };
-    Ok(outcome)
-}
-
-/// A write's result as an outcome: a 4xx refusal is told to the user,
-/// anything else (the store is down) stays an error.
-fn answer(
-    result: Result<Task, Problem>,
-    done: impl FnOnce(Task) -> Outcome,
-) -> Result<Outcome, Problem> {
-    match result {
-        Ok(task) => Ok(done(task)),
-        Err(problem) if (400..500).contains(&problem.status()) => Ok(Outcome::Invalid(
-            ValidationErrors::single("", problem.detail()),
-        )),
-        Err(problem) => Err(problem),
-    }
-}
-
-fn touched_tasks(outcome: &Outcome) -> &[Task] {
+fn touched_tasks(outcome: &Outcome) -> Vec<Task> {
     match outcome {
-        Outcome::Added(task) | Outcome::Updated(_, task) | Outcome::Deleted(task) => {
-            std::slice::from_ref(task)
-        }
-        Outcome::Listed { tasks, .. } | Outcome::Ambiguous(tasks) => tasks,
-        _ => &[],
+        Outcome::Added(task, subtasks) => std::iter::once(task).chain(subtasks).cloned().collect(),
+        Outcome::Updated(_, task) | Outcome::Deleted(task) => vec![task.clone()],
+        Outcome::Listed { tasks, .. }
+        | Outcome::Ambiguous(tasks)
+        | Outcome::Confirm { tasks, .. }
+        | Outcome::Bulk { tasks, .. } => tasks.clone(),
+        _ => Vec::new(),
     }
 }
 
