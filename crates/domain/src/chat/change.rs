@@ -208,8 +208,8 @@ pub(super) fn read(message: &str, now: DateTime<Utc>, tz: &TimeZone) -> Option<I
         });
     }
     if words.take_leading(SET).is_some() {
-        // "make dinner tomorrow" is a new task, not a change: a change by
-        // title says what it changes ("to", "priority", "due", ...).
+        // "make dinner tomorrow" is a new task, not a change: a new date for
+        // a task named by title says so ("to", "due", ...).
         let lower = message.to_lowercase();
         let explicit = [" to ", "priority", " due", "category", "repeat", "recur"]
             .iter()
@@ -217,8 +217,10 @@ pub(super) fn read(message: &str, now: DateTime<Utc>, tz: &TimeZone) -> Option<I
         let found = set(words, now, tz)?;
         if let Intent::Update {
             target: TaskRef::Title(_),
+            patch,
             ..
         } = &found
+            && patch.get("due_date").is_some()
             && !explicit
         {
             return None;

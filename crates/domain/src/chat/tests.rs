@@ -44,3 +44,11 @@ fn a_title_word_that_looks_like_a_verb_is_still_a_new_task() {
         json!({"add": {"title": "make dinner", "due_date": "2026-03-05", "timezone": "UTC"}})
     );
 }
+
+#[test]
+fn a_priority_word_after_a_title_is_a_change() {
+    assert_eq!(
+        hear("make buy milk urgent").to_json(),
+        json!({"update": {"target": {"title": "buy milk"}, "patch": {"priority": "urgent"}}})
+    );
+}
