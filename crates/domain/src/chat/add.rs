@@ -200,6 +200,10 @@ pub(super) fn add(mut words: Words, form: Form, now: DateTime<Utc>, tz: &TimeZon
     };
     let (reminders, bare_trigger) = take_reminders(&mut words, now, tz);
     let when = take_when(&mut words, now, tz);
+    if !when.is_empty() {
+        // "sometime next week": the vague word goes with the date.
+        words.take_phrase(&["sometime", "some time", "anytime", "any time"]);
+    }
     let priority = take_priority(&mut words, false);
     let category = take_category(&mut words);
     let title = title(&words);

@@ -180,7 +180,11 @@ fn take_range(
         "the coming week",
         "the week",
     ];
-    if let Some(p) = words.take_phrase(RANGES) {
+    // The most specific range said wins ("coming up this week" is this week).
+    let found = RANGES.iter().find(|p| words.has_phrase(p)).copied();
+    if let Some(p) = found {
+        words.take_phrase(&[p]);
+        words.take_phrase(&["coming up", "upcoming"]);
         return match p {
             "this week" | "the week" => span(week, 7, "this week"),
             "next week" => span(week + Days::new(7), 7, "next week"),

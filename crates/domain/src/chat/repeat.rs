@@ -206,6 +206,17 @@ pub(super) fn take_repeat(words: &mut Words) -> Option<Found> {
             return Some(Found::Repeat(rule));
         }
         if !every {
+            // "tuesdays and thursdays", "on fridays": plural weekdays repeat.
+            if word.ends_with("days")
+                && weekday(word).is_some()
+                && let Some((days, len)) = weekdays_at(words, i)
+            {
+                let start = lead_on(words, i);
+                words.take(start, i + len - start);
+                let mut rule = Repeat::new("weekly");
+                rule.by_day = days.into_iter().map(|d| (None, d)).collect();
+                return Some(Found::Repeat(rule));
+            }
             // "on weekdays"
             if matches!(word, "weekdays") {
                 words.take(lead_on(words, i), i + 1 - lead_on(words, i));

@@ -121,6 +121,11 @@ impl Words {
         Some(phrase)
     }
 
+    /// Whether `phrase` occurs among the free words.
+    pub(super) fn has_phrase(&self, phrase: &str) -> bool {
+        self.find(&[phrase]).is_some()
+    }
+
     /// Whether the message contains `word` among its free words.
     pub(super) fn has(&self, word: &str) -> bool {
         self.find(&[word]).is_some()
