@@ -10,6 +10,7 @@
 
 mod execute;
 mod many;
+mod model;
 
 use dapr_http::StateOp;
 use http::StatusCode;
@@ -21,6 +22,7 @@ use todo_domain::{Task, TimeZone, ValidationErrors};
 use crate::context::Ctx;
 use crate::store::STORE;
 use crate::tasks;
+use model::Ended;
 
 const FIELDS: &[&str] = &["message", "conversation_id", "timezone"];
 const MAX_CONVERSATION_ID_CHARS: usize = 64;
@@ -41,6 +43,46 @@ pub async fn chat(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Pro
         None => Conversation::new(&request.conversation_id),
     };
 
+    // A configured language model answers first; the grammar when it cannot.
+    let mut note = None;
+    if model::configured(ctx).await {
+        let messages = model::messages(&conversation, &request.message, ctx.now, &request.timezone);
+        let tools = model::McpTools { ctx, owner: &owner };
+        let ended = model::run(&model::Sidecar(ctx), &tools, messages, &model::tools()).await?;
+        let (text, changed) = match ended {
+            Ended::Answered { text, changed } => (text, changed),
+            Ended::Failed { reason, changed } if !changed.is_empty() => (
+                format!(
+                    "The language model stopped part-way ({reason}) after changing the tasks below."
+                ),
+                changed,
+            ),
+            Ended::Failed { reason, .. } => {
+                note = Some(format!(
+                    "(The language model did not answer: {reason}. The offline grammar answered.) "
+                ));
+                (String::new(), Vec::new())
+            }
+        };
+        if note.is_none() {
+            conversation.pending = None;
+            conversation.remember(&request.message, &text, ctx.now);
+            save(ctx, key, &conversation).await?;
+            return Ok(service_kit::json(
+                StatusCode::OK,
+                &json!({
+                    "conversation_id": conversation.id,
+                    "reply": text,
+                    "intent": "model",
+                    "question": null,
+                    "understood": {"model": model::COMPONENT},
+                    "understood_by": "model",
+                    "tasks": changed,
+                }),
+            ));
+        }
+    }
+
     let (intent, message) = conversation.understand(&request.message, ctx.now, &request.timezone);
     let kind = intent.name();
     let understood = intent.to_json();
@@ -57,11 +99,11 @@ pub async fn chat(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Pro
     .await?;
     let answer = chat::reply(&outcome, ctx.now);
     conversation.record(&message, &outcome, &answer, ctx.now);
-    let value = serde_json::to_value(&conversation).map_err(Problem::internal)?;
-    // Last write wins: one person types into one conversation at a time.
-    ctx.dapr
-        .transact_state(STORE, &[StateOp::upsert(key, value, None)])
-        .await?;
+    save(ctx, key, &conversation).await?;
+    let answer = match note {
+        Some(note) => format!("{note}{answer}"),
+        None => answer,
+    };
 
     let question = match &outcome {
         Outcome::Asked(q) => json!(q.kind()),
@@ -84,6 +126,16 @@ pub async fn chat(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Pro
             "tasks": touched,
         }),
     ))
+}
+
+/// Keeps the conversation in Dapr state. Last write wins: one person types
+/// into one conversation at a time.
+async fn save(ctx: &Ctx, key: String, conversation: &Conversation) -> Result<(), Problem> {
+    let value = serde_json::to_value(conversation).map_err(Problem::internal)?;
+    ctx.dapr
+        .transact_state(STORE, &[StateOp::upsert(key, value, None)])
+        .await?;
+    Ok(())
 }
 
 fn touched_tasks(outcome: &Outcome) -> Vec<Task> {

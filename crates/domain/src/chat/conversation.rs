@@ -195,6 +195,11 @@ impl Conversation {
             }
             _ => {}
         }
+        self.remember(message, answer, now);
+    }
+
+    /// Keeps a message and the answer given as the latest turns.
+    pub fn remember(&mut self, message: &str, answer: &str, now: DateTime<Utc>) {
         for (role, text) in [("user", message), ("assistant", answer)] {
             self.turns.push(Turn {
                 role: role.to_owned(),
