@@ -51,6 +51,8 @@ const LEADING: &[&str] = &[
     "to",
     "please",
     "-",
+    "a",
+    "an",
 ];
 const ANYWHERE: &[&str] = &[
     "to my to-do list",
@@ -245,6 +247,22 @@ pub(super) fn add(mut words: Words, form: Form, now: DateTime<Utc>, tz: &TimeZon
                     .or_else(|| due_date.as_ref().map(|d| d.local_date(tz)))
                     .unwrap_or(today);
                 let at = Due::At(tz.resolve(day.and_time(*time)));
+                // A repeating task is reminded every time: as a time before its due.
+                if repeat.is_some()
+                    && let Some(Due::At(due)) = &due_date
+                    && let ahead = due.to_utc() - at.starts_at(tz)
+                    && ahead >= chrono::Duration::zero()
+                    && ahead < chrono::Duration::days(1)
+                {
+                    let minutes = ahead.num_minutes();
+                    let iso = if minutes == 0 {
+                        "PT0S".to_owned()
+                    } else {
+                        format!("PT{minutes}M")
+                    };
+                    specs.push(json!({"before_due": iso}));
+                    continue;
+                }
                 specs.push(json!({"remind_at": at.to_string()}));
             }
         }

@@ -207,7 +207,10 @@ pub(super) fn read(message: &str, now: DateTime<Utc>, tz: &TimeZone) -> Option<I
             (Err(ask), _) => ask,
         });
     }
-    if words.take_leading(SET).is_some() {
+    let new_reminder = ["set a reminder", "create a reminder"]
+        .iter()
+        .any(|p| message.to_lowercase().starts_with(p));
+    if !new_reminder && words.take_leading(SET).is_some() {
         // "make dinner tomorrow" is a new task, not a change: a new date for
         // a task named by title says so ("to", "due", ...).
         let lower = message.to_lowercase();

@@ -226,6 +226,15 @@ impl Calendar {
         let word = words.get(i)?;
         let next = words.get(i + 1);
         let on = |d: Option<NaiveDate>, len: usize| d.map(|d| (Day::On(d), len));
+        const MONTH_END: &[&str] = &[
+            "the last day of the month",
+            "last day of the month",
+            "the last day of this month",
+            "last day of this month",
+        ];
+        if let Some(p) = words.phrase_at(i, MONTH_END) {
+            return on(Some(month_end(today)), super::words::count(p));
+        }
         match word {
             "today" | "today's" | "todays" => return on(Some(today), 1),
             "tomorrow" | "tmr" | "tmrw" | "tomorow" | "tommorow" | "tomorrow's" => {

@@ -206,10 +206,10 @@ pub(super) fn take_repeat(words: &mut Words) -> Option<Found> {
             return Some(Found::Repeat(rule));
         }
         if !every {
-            // "tuesdays and thursdays", "on fridays": plural weekdays repeat.
-            if word.ends_with("days")
-                && weekday(word).is_some()
-                && let Some((days, len)) = weekdays_at(words, i)
+            // "tuesdays and thursdays", "on fridays", "mon wed fri": plural
+            // weekdays, or several, repeat.
+            if let Some((days, len)) = weekdays_at(words, i)
+                && (word.ends_with("days") || days.len() >= 2)
             {
                 let start = lead_on(words, i);
                 words.take(start, i + len - start);
