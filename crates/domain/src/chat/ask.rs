@@ -357,3 +357,29 @@ pub(super) fn search(words: &mut Words) -> Option<Intent> {
         done_between: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{tz, utc};
+
+    fn list_of(message: &str) -> serde_json::Value {
+        list(Words::new(message), utc("2026-03-04T10:00:00Z"), &tz("UTC")).to_json()
+    }
+
+    #[test]
+    fn past_questions_filter_on_completion_future_ones_on_due() {
+        assert_eq!(
+            list_of("what did I do yesterday"),
+            serde_json::json!({"list": {"status": "completed"}, "done_between": ["2026-03-03", "2026-03-04"]})
+        );
+        assert_eq!(
+            list_of("what's due tomorrow"),
+            serde_json::json!({"list": {"status": "pending", "due_after": "2026-03-05", "due_before": "2026-03-06"}})
+        );
+        assert_eq!(
+            list_of("show everything overdue"),
+            serde_json::json!({"list": {"status": "pending", "overdue": "true"}})
+        );
+    }
+}

@@ -125,3 +125,29 @@ pub(super) fn read(message: &str, now: DateTime<Utc>, tz: &TimeZone) -> Option<I
         heading: heading(&f, status),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{tz, utc};
+
+    fn bulk(message: &str) -> Option<serde_json::Value> {
+        read(message, utc("2026-03-04T10:00:00Z"), &tz("UTC")).map(|i| i.to_json())
+    }
+
+    #[test]
+    fn only_quantified_requests_are_bulk() {
+        assert_eq!(bulk("complete buy milk"), None);
+        assert_eq!(bulk("mark all shopping tasks"), None, "mark what?");
+        assert_eq!(
+            bulk("delete all completed tasks"),
+            Some(json!({"bulk": {"action": "delete", "query": {"status": "completed"}}}))
+        );
+        assert_eq!(
+            bulk("make all work tasks high priority"),
+            Some(
+                json!({"bulk": {"action": "update", "query": {"status": "pending", "tags": "work"}, "patch": {"priority": "high"}}})
+            )
+        );
+    }
+}

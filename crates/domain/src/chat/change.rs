@@ -375,3 +375,32 @@ fn remind_about(words: &Words, now: DateTime<Utc>, tz: &TimeZone) -> Option<Inte
         Err(ask) => ask,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::{tz, utc};
+
+    fn change(message: &str) -> Option<Value> {
+        read(message, utc("2026-03-04T10:00:00Z"), &tz("UTC")).map(|i| i.to_json())
+    }
+
+    #[test]
+    fn changes_name_their_task_or_ask() {
+        assert_eq!(
+            change("move it to friday at 3pm"),
+            Some(
+                json!({"update": {"target": "it", "patch": {"due_date": "2026-03-06T15:00:00Z", "timezone": "UTC"}}})
+            )
+        );
+        assert_eq!(change("delete"), Some(json!({"ask": "which_task"})));
+        assert_eq!(change("move dentist"), Some(json!({"ask": "when"})));
+        assert_eq!(
+            change("move dentist to tomorrow at 7"),
+            Some(json!({"ask": "am_pm"}))
+        );
+        // Not changes: new tasks that start with a verb-like word.
+        assert_eq!(change("make dinner tomorrow"), None);
+        assert_eq!(change("buy milk"), None);
+    }
+}

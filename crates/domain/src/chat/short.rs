@@ -130,3 +130,20 @@ fn one(message: &str) -> Option<Intent> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_messages_only() {
+        assert_eq!(read("Yes please!"), Some(Intent::Yes));
+        assert_eq!(read("yes, go ahead"), Some(Intent::Yes));
+        assert_eq!(read("oops, undo"), Some(Intent::Undo));
+        assert_eq!(read("never mind"), Some(Intent::No));
+        assert_eq!(read("?"), Some(Intent::Help));
+        // A command that starts like an answer is not one.
+        assert_eq!(read("no, move it to friday"), None);
+        assert_eq!(read("cancel the dentist"), None);
+    }
+}
