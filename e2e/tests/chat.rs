@@ -347,6 +347,24 @@ async fn bulk_changes_wait_for_yes_and_undo_takes_back_the_last_change() -> Resu
     say(&stack, &user, chat, "undo").await?;
     task_titled(&stack, &user, "file taxes").await?;
 
+    // Several tasks by number: changed at once, and undone at once.
+    let milk = task_titled(&stack, &user, "buy milk").await?["id"].clone();
+    let bread = task_titled(&stack, &user, "buy bread").await?["id"].clone();
+    let both = format!("mark #{milk} and #{bread} as done");
+    let marked = say(&stack, &user, chat, &both).await?;
+    assert_eq!(
+        marked["tasks"].as_array().map(Vec::len),
+        Some(2),
+        "{marked}"
+    );
+    for title in ["buy milk", "buy bread"] {
+        assert_eq!(task_titled(&stack, &user, title).await?["completed"], true);
+    }
+    say(&stack, &user, chat, "undo").await?;
+    for title in ["buy milk", "buy bread"] {
+        assert_eq!(task_titled(&stack, &user, title).await?["completed"], false);
+    }
+
     say(&stack, &user, chat, "make buy milk urgent").await?;
     assert_eq!(
         task_titled(&stack, &user, "buy milk").await?["priority"],

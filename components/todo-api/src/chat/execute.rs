@@ -3,7 +3,9 @@
 
 use serde_json::{Value, json};
 use service_kit::Problem;
-use todo_domain::chat::{Change, Conversation, Intent, Outcome, Pending, TaskRef, restore_patch};
+use todo_domain::chat::{
+    Action, BulkAction, Change, Conversation, Intent, Outcome, Pending, TaskRef, restore_patch,
+};
 use todo_domain::{
     MAX_LIMIT, NewTask, Task, TaskPatch, TaskQuery, TimeZone, UserId, ValidationErrors,
 };
@@ -52,6 +54,23 @@ async fn resolve(
     })
 }
 
+fn numbers(ids: &[u64]) -> String {
+    ids.iter()
+        .map(|id| format!("#{id}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which of `ids` the user has (unknown numbers are left out).
+async fn existing(ctx: &Ctx, user: &str, ids: &[u64]) -> Result<Vec<u64>, Problem> {
+    let all = store::all_tasks(&ctx.dapr, user).await?;
+    Ok(ids
+        .iter()
+        .copied()
+        .filter(|id| all.iter().any(|t| t.id == *id))
+        .collect())
+}
+
 pub(super) async fn run(
     ctx: &Ctx,
     owner: &UserId,
@@ -97,6 +116,32 @@ pub(super) async fn run(
                     }
                 }
                 Err(errors) => Outcome::Invalid(errors),
+            }
+        }
+        // "#2 and #3": each named task, changed one by one (like a confirmed bulk change).
+        Intent::Update {
+            target: TaskRef::Ids(ids),
+            patch,
+            action,
+        } => {
+            let bulk = match action {
+                Action::Complete => BulkAction::Complete,
+                Action::Reopen => BulkAction::Reopen,
+                _ => BulkAction::Update,
+            };
+            let found = existing(ctx, user, &ids).await?;
+            if found.is_empty() {
+                Outcome::NotFound(numbers(&ids))
+            } else {
+                many::carry_out(ctx, owner, conversation, bulk, &found, Some(&patch)).await?
+            }
+        }
+        Intent::Delete(TaskRef::Ids(ids)) => {
+            let found = existing(ctx, user, &ids).await?;
+            if found.is_empty() {
+                Outcome::NotFound(numbers(&ids))
+            } else {
+                many::carry_out(ctx, owner, conversation, BulkAction::Delete, &found, None).await?
             }
         }
         Intent::Update {

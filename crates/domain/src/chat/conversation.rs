@@ -117,6 +117,14 @@ impl Conversation {
                     })
             }
             TaskRef::Title(words) => by_title(words, tasks),
+            // Several tasks are changed one by one by the caller, never resolved to one.
+            TaskRef::Ids(ids) => Err(Unresolved::NotFound(format!(
+                "one task among {}",
+                ids.iter()
+                    .map(|id| format!("#{id}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
         }
     }
 

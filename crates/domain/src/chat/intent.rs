@@ -65,6 +65,8 @@ pub enum TaskRef {
     Last,
     /// Words of the title.
     Title(String),
+    /// "#2 and #3": several tasks by number, changed alike.
+    Ids(Vec<u64>),
 }
 
 /// Which change an [`Intent::Update`] makes, for the answer's wording.
@@ -143,6 +145,7 @@ impl TaskRef {
             TaskRef::Position(n) => json!({"position": n}),
             TaskRef::Last => json!("it"),
             TaskRef::Title(words) => json!({"title": words}),
+            TaskRef::Ids(ids) => json!({"ids": ids}),
         }
     }
 }

@@ -33,6 +33,9 @@ pub(super) fn task_ref(text: &str) -> Option<TaskRef> {
     }
     let text = text.trim();
     let lower = text.to_lowercase();
+    if let Some(ids) = several_ids(&lower) {
+        return Some(TaskRef::Ids(ids));
+    }
     let id = ["task #", "task number ", "number ", "task ", "no. ", "#"]
         .iter()
         .find_map(|p| lower.strip_prefix(p))
@@ -64,6 +67,33 @@ pub(super) fn task_ref(text: &str) -> Option<TaskRef> {
     Some(TaskRef::Title(text.to_owned()))
 }
 
+/// "#2 and #3", "#4, #5 & #6", "tasks 2 and 3": two or more numbers, each
+/// marked as one (a bare "2 and 3" could be positions, so it is not read).
+fn several_ids(lower: &str) -> Option<Vec<u64>> {
+    let (marked, rest) = match lower.strip_prefix("tasks ") {
+        Some(rest) => (true, rest),
+        None => (false, lower),
+    };
+    let parts: Vec<&str> = rest
+        .split([',', '&'])
+        .flat_map(|p| p.split(" and "))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() < 2 {
+        return None;
+    }
+    let mut ids = Vec::new();
+    for part in parts {
+        let number = part.strip_prefix('#').or(marked.then_some(part))?;
+        let id = number.trim().parse::<u64>().ok()?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    (ids.len() >= 2).then_some(ids)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +113,11 @@ mod tests {
             Some(TaskRef::Title("dentist".into()))
         );
         assert_eq!(task_ref("  "), None);
+        assert_eq!(task_ref("#2 and #3"), Some(TaskRef::Ids(vec![2, 3])));
+        assert_eq!(
+            task_ref("tasks 4, 5 and 6"),
+            Some(TaskRef::Ids(vec![4, 5, 6]))
+        );
+        assert_eq!(task_ref("2 and 3"), Some(TaskRef::Title("2 and 3".into())));
     }
 }
