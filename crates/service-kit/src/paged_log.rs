@@ -269,3 +269,171 @@ impl<'a, T: Transport> PagedLog<'a, T> {
         Ok(false)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The log against an in-memory state store behind `Transport`: what an
+    //! append writes, gathering into pages, and reading and updating across
+    //! pages and loose entries.
+
+    use std::cell::RefCell;
+    use std::collections::BTreeMap;
+
+    use dapr_http::TransportError;
+    use http::{Request, Response};
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// State with ETags and atomic, ETag-checked transactions; counts calls.
+    #[derive(Default)]
+    struct Store {
+        state: RefCell<BTreeMap<String, (Value, u64)>>,
+        version: RefCell<u64>,
+        calls: RefCell<Vec<&'static str>>,
+    }
+
+    fn reply(status: u16, body: Vec<u8>) -> Response<Vec<u8>> {
+        Response::builder().status(status).body(body).unwrap()
+    }
+
+    impl Transport for &Store {
+        async fn send(&self, req: Request<Vec<u8>>) -> Result<Response<Vec<u8>>, TransportError> {
+            let path = req.uri().path().to_owned();
+            let key = path.rsplit('/').next().unwrap().replace("%3A", ":");
+            let body: Value = serde_json::from_slice(req.body()).unwrap_or(Value::Null);
+            let mut state = self.state.borrow_mut();
+            Ok(if req.method() == http::Method::GET {
+                self.calls.borrow_mut().push("get");
+                match state.get(&key) {
+                    Some((v, etag)) => Response::builder()
+                        .status(200)
+                        .header("etag", etag.to_string())
+                        .body(v.to_string().into_bytes())
+                        .unwrap(),
+                    None => reply(204, Vec::new()),
+                }
+            } else if key == "bulk" {
+                self.calls.borrow_mut().push("bulk");
+                let items: Vec<Value> = body["keys"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .rev()
+                    .map(|k| match state.get(k.as_str().unwrap()) {
+                        Some((v, etag)) => json!({"key": k, "data": v, "etag": etag.to_string()}),
+                        None => json!({"key": k}),
+                    })
+                    .collect();
+                reply(200, serde_json::to_vec(&items).unwrap())
+            } else {
+                self.calls.borrow_mut().push("tx");
+                let ops = body["operations"].as_array().unwrap();
+                for op in ops {
+                    let r = &op["request"];
+                    let current = state
+                        .get(r["key"].as_str().unwrap())
+                        .map(|(_, e)| e.to_string());
+                    let ok = match r["etag"].as_str() {
+                        Some(etag) => current.as_deref() == Some(etag),
+                        None => r["options"]["concurrency"] != "first-write" || current.is_none(),
+                    };
+                    if !ok {
+                        let err = br#"{"errorCode":"ERR_STATE_TRANSACTION","message":"possible etag mismatch"}"#;
+                        return Ok(reply(500, err.to_vec()));
+                    }
+                }
+                for op in ops {
+                    let r = &op["request"];
+                    let key = r["key"].as_str().unwrap().to_owned();
+                    if op["operation"] == "delete" {
+                        state.remove(&key);
+                    } else {
+                        *self.version.borrow_mut() += 1;
+                        state.insert(key, (r["value"].clone(), *self.version.borrow()));
+                    }
+                }
+                reply(204, Vec::new())
+            })
+        }
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match std::pin::pin!(future).poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("the in-memory store never suspends"),
+        }
+    }
+
+    #[test]
+    fn an_append_is_one_bulk_read_and_one_transaction_and_rewrites_no_page() {
+        let store = Store::default();
+        let dapr = DaprClient::new(3500, &store);
+        let log = PagedLog::new(&dapr, "s", "audit");
+        for i in 0..250 {
+            let appended = block_on(log.append("bob", &format!("e{i}"), &json!({"n": i})));
+            assert_eq!(appended.unwrap(), Appended::Stored);
+        }
+        let calls = store.calls.borrow().clone();
+        // 250 appends: 2 calls each, plus one more bulk read per gathered page.
+        assert_eq!(calls.len(), 2 * 250 + 2);
+        let keys: Vec<String> = store
+            .state
+            .borrow()
+            .keys()
+            .filter(|k| k.starts_with("audit"))
+            .cloned()
+            .collect();
+        assert!(
+            keys.contains(&"audit:bob:0".to_owned()) && keys.contains(&"audit:bob:1".to_owned())
+        );
+        assert_eq!(keys.iter().filter(|k| k.contains(":x:")).count(), 50);
+
+        assert_eq!(
+            block_on(log.append("bob", "e7", &json!({"n": 7}))).unwrap(),
+            Appended::Duplicate
+        );
+        let all: Vec<Value> = block_on(log.read_all("bob")).unwrap();
+        let ns: Vec<u64> = all.iter().map(|v| v["n"].as_u64().unwrap()).collect();
+        assert_eq!(ns, (0..250).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn updates_reach_loose_entries_and_pages_and_logs_without_loose_entries_still_read() {
+        let store = Store::default();
+        let dapr = DaprClient::new(3500, &store);
+        // A log as written before loose entries: one short page.
+        store
+            .state
+            .borrow_mut()
+            .insert("n:bob".into(), (json!({"pages": 1, "last_len": 2}), 1));
+        store
+            .state
+            .borrow_mut()
+            .insert("n:bob:0".into(), (json!([{"n": 0}, {"n": 1}]), 2));
+        let log = PagedLog::new(&dapr, "s", "n");
+        block_on(log.append("bob", "e2", &json!({"n": 2}))).unwrap();
+        let mark = |target: u64| {
+            block_on(log.update("bob", |v: &mut Value| {
+                let hit = v["n"] == target && v.get("read").is_none();
+                if hit {
+                    v["read"] = json!(true);
+                }
+                hit
+            }))
+            .unwrap()
+        };
+        assert!(mark(2) && mark(0));
+        assert!(!mark(9));
+        let all: Vec<Value> = block_on(log.read_all("bob")).unwrap();
+        assert_eq!(
+            all,
+            [
+                json!({"n": 0, "read": true}),
+                json!({"n": 1}),
+                json!({"n": 2, "read": true})
+            ]
+        );
+    }
+}
