@@ -35,10 +35,10 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
     let now = chrono::Utc::now();
-    let owner = UserId::parse("bench").unwrap();
+    let owner = UserId::parse("bench").expect("a valid user id");
     let tasks: Vec<Task> = (1..=10_000u64)
         .map(|i| {
-            let new = NewTask::from_json(&corpus::task_body(i, now)).unwrap();
+            let new = NewTask::from_json(&corpus::task_body(i, now)).expect("the corpus is valid");
             Task::create(i, owner.clone(), new, now, None)
         })
         .collect();
@@ -46,19 +46,19 @@ fn main() {
         .chunks(128)
         .map(|chunk| {
             let summaries: Vec<TaskSummary> = chunk.iter().map(TaskSummary::of).collect();
-            serde_json::to_string(&summaries).unwrap()
+            serde_json::to_string(&summaries).expect("summaries encode")
         })
         .collect();
     let buckets: Vec<String> = tasks
         .chunks(128)
         .map(|chunk| {
             let bucket: BTreeMap<u64, &Task> = chunk.iter().map(|t| (t.id, t)).collect();
-            serde_json::to_string(&bucket).unwrap()
+            serde_json::to_string(&bucket).expect("tasks encode")
         })
         .collect();
     let stored: BTreeMap<u64, String> = tasks
         .iter()
-        .map(|t| (t.id, serde_json::to_string(t).unwrap()))
+        .map(|t| (t.id, serde_json::to_string(t).expect("tasks encode")))
         .collect();
     let size = |v: &[String]| v.iter().map(String::len).sum::<usize>();
     println!(
@@ -81,23 +81,31 @@ fn main() {
             .split('&')
             .filter(|p| !p.is_empty())
             .map(|p| {
-                let (k, v) = p.split_once('=').unwrap();
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
                 (k.into(), v.into())
             })
             .collect();
-        let query = TaskQuery::from_pairs(&pairs).unwrap();
+        let query = TaskQuery::from_pairs(&pairs).expect("a valid query");
         let (min, median) = time(samples, || {
             let summaries: Vec<TaskSummary> = index
                 .iter()
-                .flat_map(|c| serde_json::from_str::<Vec<TaskSummary>>(c).unwrap())
+                .flat_map(|c| {
+                    serde_json::from_str::<Vec<TaskSummary>>(c).expect("summaries decode")
+                })
                 .collect();
             let selection = query.select(&summaries, now);
             let page: BTreeMap<u64, Task> = selection
                 .ids
                 .iter()
-                .map(|id| (*id, serde_json::from_str(&stored[id]).unwrap()))
+                .map(|id| {
+                    (
+                        *id,
+                        serde_json::from_str(&stored[id]).expect("tasks decode"),
+                    )
+                })
                 .collect();
-            let body = serde_json::to_vec(&selection.page(|id| page.get(&id), now)).unwrap();
+            let body =
+                serde_json::to_vec(&selection.page(|id| page.get(&id), now)).expect("pages encode");
             std::hint::black_box(body);
         });
         println!(
@@ -109,7 +117,7 @@ fn main() {
     let (min, median) = time(samples, || {
         let all: Vec<BTreeMap<u64, Task>> = buckets
             .iter()
-            .map(|b| serde_json::from_str(b).unwrap())
+            .map(|b| serde_json::from_str(b).expect("buckets decode"))
             .collect();
         std::hint::black_box(all);
     });
