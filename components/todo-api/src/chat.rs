@@ -77,8 +77,8 @@ async fn execute(
         },
         Intent::List { query, heading } => match TaskQuery::from_pairs(&query) {
             Ok(query) => {
-                let all = store::all_tasks(&ctx.dapr, user).await?;
-                let page = query.run(all.iter(), ctx.now);
+                let listing = store::list(&ctx.dapr, user, &query, ctx.now).await?;
+                let page = listing.page(ctx.now);
                 Outcome::Listed {
                     heading,
                     total: page.total,
