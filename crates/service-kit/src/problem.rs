@@ -13,9 +13,10 @@ pub struct Problem {
     detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<FieldError>,
-    /// The `Allow` header of a 405: the methods the path does take.
+    /// The `Allow` header of a 405: the methods the path does take (boxed:
+    /// every handler returns `Result<_, Problem>`, so it stays small).
     #[serde(skip)]
-    allow: Option<String>,
+    allow: Option<Box<str>>,
 }
 
 /// One invalid field of a request.
@@ -80,7 +81,7 @@ impl Problem {
             .collect::<Vec<_>>()
             .join(", ");
         Self {
-            allow: Some(allow.clone()),
+            allow: Some(allow.clone().into()),
             ..Self::new(
                 StatusCode::METHOD_NOT_ALLOWED,
                 format!(
@@ -95,7 +96,7 @@ impl Problem {
     /// The same problem with an `Allow` header (for a 405 with its own detail).
     pub fn with_allow(mut self, allow: &[http::Method]) -> Self {
         let allow: Vec<&str> = allow.iter().map(http::Method::as_str).collect();
-        self.allow = Some(allow.join(", "));
+        self.allow = Some(allow.join(", ").into());
         self
     }
 
