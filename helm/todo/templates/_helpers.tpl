@@ -9,6 +9,15 @@ chart is installed once per namespace.
 todo-api recurring notifier audit
 {{- end }}
 
+{{/* How the wasm services run: spin (SpinApps, the default) or wasmtime (Deployments). */}}
+{{- define "todo.runtime" -}}
+{{- $r := .Values.runtime | default "spin" -}}
+{{- if not (has $r (list "spin" "wasmtime")) -}}
+{{- fail (printf "runtime must be spin or wasmtime, not %q" $r) -}}
+{{- end -}}
+{{ $r }}
+{{- end }}
+
 {{- define "todo.chart" -}}
 {{ .Chart.Name }}-{{ .Chart.Version | replace "+" "_" }}
 {{- end }}
