@@ -121,16 +121,25 @@ def _dapr_annotations(where, annotations, app_id, app_port, config_name, sources
 
 
 def check_workloads(docs, sources):
-    """The four SpinApps and the realtime Deployment, each with its sidecar."""
+    """The four wasm services (SpinApps, or wasmtime Deployments) and the
+    realtime Deployment, each with its sidecar."""
     errors = []
     configs = [d for d in docs if d.get("kind") == "Configuration"]
     config_name = configs[0]["metadata"]["name"] if len(configs) == 1 else None
     if config_name is None:
         errors.append("exactly one Dapr Configuration is expected")
     spin_apps = {d["metadata"]["name"]: d for d in docs if d.get("kind") == "SpinApp"}
-    if sorted(spin_apps) != sorted(SPIN_APPS):
-        errors.append(f"SpinApps must be {sorted(SPIN_APPS)}, are {sorted(spin_apps)}")
+    wasmtime = {
+        d["metadata"]["name"]: d for d in docs
+        if d.get("kind") == "Deployment" and d["metadata"]["name"] in SPIN_APPS
+    }
     accounts = set()
+    # runtime: spin renders SpinApps; runtime: wasmtime plain Deployments.
+    if wasmtime and not spin_apps:
+        errors += _check_wasmtime(docs, wasmtime, config_name, sources, accounts)
+    elif sorted(spin_apps) != sorted(SPIN_APPS) or wasmtime:
+        errors.append(f"SpinApps must be {sorted(SPIN_APPS)} (or wasmtime Deployments of them, not both), "
+                      f"are {sorted(spin_apps)} and {sorted(wasmtime)}")
     for name, app in spin_apps.items():
         spec = app.get("spec") or {}
         where = f"SpinApp/{name}"
@@ -145,6 +154,46 @@ def check_workloads(docs, sources):
         accounts.add(spec.get("serviceAccountName", "default"))
     errors += _check_realtime(docs, config_name, sources, accounts)
     errors += _check_secret_access(docs, accounts)
+    return errors
+
+
+def _check_wasmtime(docs, deployments, config_name, sources, accounts):
+    """runtime: wasmtime: per service a Deployment serving its own component,
+    with the same sidecar and probes as its SpinApp, and a Service on 80."""
+    errors = []
+    if sorted(deployments) != sorted(SPIN_APPS):
+        errors.append(f"wasmtime Deployments must be {sorted(SPIN_APPS)}, are {sorted(deployments)}")
+    for name, deployment in deployments.items():
+        where = f"Deployment/{name}"
+        pod = deployment["spec"]["template"]
+        containers = pod["spec"]["containers"]
+        if len(containers) != 1:
+            errors.append(f"{where}: one container (wasmtime) is expected; daprd is injected")
+            continue
+        container = containers[0]
+        args = container.get("args") or []
+        if not args or args[0] != "serve" or args[-1] != f"/app/{name}.cwasm":
+            errors.append(f"{where}: must run `wasmtime serve` of its own component (/app/{name}.cwasm)")
+        addr = args[args.index("--addr") + 1] if "--addr" in args[:-1] else ""
+        port = addr.rpartition(":")[2]
+        ports = {str(p.get("containerPort")): p.get("name") for p in container.get("ports") or []}
+        if port not in ports:
+            errors.append(f"{where}: wasmtime must listen on a declared container port")
+        probe = container.get("readinessProbe", {}).get("httpGet", {})
+        if probe.get("path") != "/healthz" or probe.get("port") not in (ports.get(port), int(port or 0)):
+            errors.append(f"{where}: readiness must be GET /healthz on the served port")
+        security = pod["spec"].get("securityContext") or {}
+        if security.get("runAsNonRoot") is not True:
+            errors.append(f"{where}: the pod must run as non-root")
+        errors += _dapr_annotations(where, pod["metadata"].get("annotations") or {}, name, port,
+                                    config_name, sources)
+        accounts.add(pod["spec"].get("serviceAccountName", "default"))
+        labels = pod["metadata"].get("labels") or {}
+        services = [d for d in docs if d.get("kind") == "Service" and d["metadata"]["name"] == name]
+        if len(services) != 1 or not services[0]["spec"].get("selector") or any(
+            labels.get(k) != v for k, v in services[0]["spec"]["selector"].items()
+        ) or not any(p.get("port") == 80 for p in services[0]["spec"].get("ports") or []):
+            errors.append(f"Service/{name} must select the {name} pods on port 80 (as SpinKube's operator does)")
     return errors
 
 

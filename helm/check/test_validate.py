@@ -2,7 +2,8 @@
 and each kind of breakage, applied to a copy of it, is reported.
 
 Run by scripts/lib/helm.sh (helm_check) with the environment it sets up:
-TODO_RENDERED (a rendered chart), DAPR_SRC, CONTRIB_SRC, LOCAL_DAPR,
+TODO_RENDERED (a rendered chart), TODO_RENDERED_WASMTIME (the same with
+runtime: wasmtime), DAPR_SRC, CONTRIB_SRC, LOCAL_DAPR,
 KUBE_VERSION.
 """
 
@@ -68,6 +69,15 @@ class RenderedChart(unittest.TestCase):
         def mutate(docs):
             docs.remove(self.find(docs, "SpinApp", "recurring"))
         self.assert_reported(mutate, "SpinApps must be")
+
+    def test_the_wasmtime_rendering_passes_and_a_swapped_component_is_reported(self):
+        docs = validate.load_documents(_env("TODO_RENDERED_WASMTIME"))
+        self.assertEqual(rules.check_all(docs, self.local, self.sources), [])
+        container = self.find(docs, "Deployment", "notifier")["spec"]["template"]["spec"]["containers"][0]
+        container["args"][-1] = "/app/audit.cwasm"
+        errors = rules.check_all(docs, self.local, self.sources)
+        self.assertTrue(any("Deployment/notifier: must run `wasmtime serve` of its own component" in e
+                            for e in errors), errors)
 
     def test_realtime_without_pod_name_is_reported(self):
         def mutate(docs):
