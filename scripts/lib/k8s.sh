@@ -344,12 +344,11 @@ k8s_image() {
   LD_LIBRARY_PATH="$K8S_DEBS/root/usr/lib/x86_64-linux-gnu" LAYER_ROOTS="$K8S_DEBS/root" \
     python3 "$ROOT/scripts/k8s/layer.py" "$layer" "$@" ||
     fail "building the layer of $ref failed" "read the error above"
-  local IFS=,
-  k8s_net crane append --insecure -f "$layer" --oci-empty-base -t "127.0.0.1:5000/${ref#*/}" >/dev/null &&
+  local log="$K8S_DIR/logs/crane.log"
+  { k8s_net crane append --insecure -f "$layer" --oci-empty-base -t "127.0.0.1:5000/${ref#*/}" &&
     k8s_net crane mutate --insecure "127.0.0.1:5000/${ref#*/}" --set-platform linux/amd64 \
-      --entrypoint "$entry" "${envs[@]}" -t "127.0.0.1:5000/${ref#*/}" >/dev/null ||
-    fail "pushing $ref to the registry in the namespace failed" "read crane's error above"
-  unset IFS
+      --entrypoint "$entry" "${envs[@]}" -t "127.0.0.1:5000/${ref#*/}"; } >"$log" 2>&1 ||
+    { tail -n 5 "$log" >&2; fail "pushing $ref to the registry in the namespace failed" "read crane's error above"; }
   rm -f "$layer"
   info "image $ref"
 }
