@@ -360,7 +360,7 @@ k8s_platform_images() {
   k8s_image "$K8S_REGISTRY/coredns:${COREDNS_VERSION#v}" /coredns -- "$(command -v coredns)=/coredns"
   local name
   for name in daprd operator injector sentry placement scheduler; do
-    k8s_image "$K8S_REGISTRY/dapr/$name:$DAPR_VERSION" "/$name" -- "$DAPR_BIN/$name=/$name" /etc/ssl/certs
+    k8s_image "$K8S_REGISTRY/dapr/$name:$DAPR_VERSION" "/$name" -- "$DAPR_BIN/$name=/$name" /etc/ssl/certs/ca-certificates.crt
   done
   k8s_image "$K8S_REGISTRY/redis:7.0" /redis-server -- "$K8S_DEBS/root/usr/bin/redis-server=/redis-server"
 }
