@@ -154,6 +154,33 @@ def check_workloads(docs, sources):
         accounts.add(spec.get("serviceAccountName", "default"))
     errors += _check_realtime(docs, config_name, sources, accounts)
     errors += _check_secret_access(docs, accounts)
+    errors += _check_app_token(docs)
+    return errors
+
+
+def _check_app_token(docs):
+    """Every sidecar sends the app API token (dapr.io/app-token-secret names a
+    rendered Secret with key `token`), and every app container that runs
+    with the pod's environment (wasmtime, realtime) reads the same value as
+    APP_API_TOKEN; SpinApps read it through the secret store instead."""
+    errors = []
+    secrets = {d["metadata"]["name"]: d for d in docs if d.get("kind") == "Secret"}
+    pods = [(f"SpinApp/{d['metadata']['name']}", d["spec"].get("podAnnotations") or {}, None)
+            for d in docs if d.get("kind") == "SpinApp"]
+    pods += [(f"Deployment/{d['metadata']['name']}", d["spec"]["template"]["metadata"].get("annotations") or {},
+              d["spec"]["template"]["spec"]["containers"])
+             for d in docs if d.get("kind") == "Deployment"]
+    for where, annotations, containers in pods:
+        name = annotations.get("dapr.io/app-token-secret")
+        if not name or "token" not in (secrets.get(name, {}).get("data") or {}):
+            errors.append(f"{where}: dapr.io/app-token-secret must name a Secret of the chart with key token")
+            continue
+        for container in containers or []:
+            ref = next((e.get("valueFrom", {}).get("secretKeyRef") for e in container.get("env") or []
+                        if e.get("name") == "APP_API_TOKEN"), None)
+            if ref != {"name": name, "key": "token"}:
+                errors.append(f"{where}: container {container['name']} must read APP_API_TOKEN from "
+                              f"Secret {name} key token (what its daprd sends)")
     return errors
 
 

@@ -79,6 +79,12 @@ class RenderedChart(unittest.TestCase):
         self.assertTrue(any("Deployment/notifier: must run `wasmtime serve` of its own component" in e
                             for e in errors), errors)
 
+    def test_a_pod_whose_app_lacks_the_sidecars_token_is_reported(self):
+        def mutate(docs):
+            container = self.find(docs, "Deployment", "realtime")["spec"]["template"]["spec"]["containers"][0]
+            container["env"] = [e for e in container["env"] if e["name"] != "APP_API_TOKEN"]
+        self.assert_reported(mutate, "Deployment/realtime: container realtime must read APP_API_TOKEN")
+
     def test_realtime_without_pod_name_is_reported(self):
         def mutate(docs):
             container = self.find(docs, "Deployment", "realtime")["spec"]["template"]["spec"]["containers"][0]

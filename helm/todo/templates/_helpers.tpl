@@ -18,6 +18,20 @@ todo-api recurring notifier audit
 {{ $r }}
 {{- end }}
 
+{{/* The Secret holding the app API token (app-token-secret.yaml). */}}
+{{- define "todo.appTokenSecret" -}}
+app-api-token
+{{- end }}
+
+{{/* The app API token as the APP_API_TOKEN variable of an app container. */}}
+{{- define "todo.appTokenEnv" -}}
+- name: APP_API_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "todo.appTokenSecret" . }}
+      key: token
+{{- end }}
+
 {{- define "todo.chart" -}}
 {{ .Chart.Name }}-{{ .Chart.Version | replace "+" "_" }}
 {{- end }}
@@ -75,6 +89,7 @@ dapr.io/enabled: "true"
 dapr.io/app-id: {{ .appId | quote }}
 dapr.io/app-port: {{ .appPort | quote }}
 dapr.io/app-protocol: "http"
+dapr.io/app-token-secret: {{ include "todo.appTokenSecret" .root | quote }}
 dapr.io/config: {{ $d.configName | quote }}
 dapr.io/enable-metrics: "true"
 dapr.io/metrics-port: {{ $d.metricsPort | quote }}
