@@ -445,7 +445,7 @@ k8s_install_app() {
   step "helm install helm/todo (runtime: wasmtime, tag $tag)"
   k8s_kubectl create namespace "$K8S_APP_NAMESPACE" --dry-run=client -o yaml | k8s_kubectl apply -f - >/dev/null
   k8s_helm upgrade --install todo "$ROOT/helm/todo" --namespace "$K8S_APP_NAMESPACE" \
-    -f "$ROOT/scripts/k8s/values-cluster.yaml" --set spinApp.tag="$tag" --set realtime.tag="$tag" \
+    -f "$ROOT/scripts/k8s/values-cluster.yaml" --set wasmtime.tag="$tag" --set realtime.tag="$tag" \
     --wait --timeout 5m >/dev/null ||
     fail "helm install of helm/todo did not get every pod Ready" \
       "see 'scripts/stack k8s kubectl -n todo get pods' and 'scripts/stack k8s kubectl -n todo logs POD -c daprd'"
@@ -492,14 +492,18 @@ k8s_bridge_up() {
   k8s_wait "the bridge listening on 127.0.0.1:$K8S_API_PORT" 10 port_in_use "$K8S_API_PORT"
 }
 
-# Structured logs of every service, where the e2e crate reads them
-# (STACK_DIR/logs/<app>.log).
+# Structured logs of every service's app container (its daprd's are in
+# `kubectl logs -c daprd`), where the e2e crate reads them
+# (STACK_DIR/logs/<app>.log), as the local stack writes them. A stream
+# follows the pods that exist when it starts: restart it (k8s_log_streams
+# APP...) after replacing an app's pods.
 k8s_log_streams() {
-  local app
-  for app in todo-api recurring notifier audit realtime; do
+  local app apps=("$@")
+  [ ${#apps[@]} -gt 0 ] || apps=(todo-api recurring notifier audit realtime)
+  for app in "${apps[@]}"; do
     [ -f "$K8S_DIR/pids/logs-$app.pid" ] && kill "$(cat "$K8S_DIR/pids/logs-$app.pid")" 2>/dev/null
     setsid nsenter -t "$K8S_HOLDER" --net -- "$K8S_BIN/kubectl" --kubeconfig "$K8S_DIR/admin.kubeconfig" \
-      -n "$K8S_APP_NAMESPACE" logs -f --prefix=false --max-log-requests 10 --all-containers \
+      -n "$K8S_APP_NAMESPACE" logs -f --prefix=false --max-log-requests 10 -c "$app" \
       -l "app.kubernetes.io/component=$app" >>"$K8S_DIR/logs/$app.log" 2>/dev/null </dev/null &
     echo $! >"$K8S_DIR/pids/logs-$app.pid"
   done
@@ -632,7 +636,7 @@ k8s_control() {
       k8s_wait "every $app pod Ready" 120 k8s_kubectl -n "$K8S_APP_NAMESPACE" wait --for condition=Ready pods \
         -l "app.kubernetes.io/component=$app" --timeout 2s
       k8s_bridge_up
-      k8s_log_streams ;;
+      k8s_log_streams "$app" ;;
     "kafka stop") k8s_kubectl -n kafka scale statefulset/todo-kafka --replicas 0 >/dev/null
       k8s_kubectl -n kafka wait --for delete pod/todo-kafka-0 --timeout 120s >/dev/null || true ;;
     "kafka start") k8s_kubectl -n kafka scale statefulset/todo-kafka --replicas 1 >/dev/null
