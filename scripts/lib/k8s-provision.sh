@@ -136,6 +136,7 @@ provision_k8s() {
   provision_crane
   provision_coredns
   provision_helm
+  provision_wasmtime
   provision_dapr_control_plane
   kafka_install "$STACK_CACHE"
   export PATH="$K8S_BIN:$PATH"

@@ -520,6 +520,10 @@ k8s_up() {
   k8s_holder >/dev/null && fail "the cluster is already running" "use it, or stop it: scripts/stack k8s down"
   provision_k8s
   [ "${SKIP_BUILD:-0}" = 1 ] || { provision_rust_target && cmd_build; }
+  # A fresh cluster each time; the certificates, the registry's blobs and
+  # the built layers' inputs are kept.
+  rm -rf "$K8S_DIR/etcd" "$K8S_DIR/kubelet" "$K8S_DIR/kafka-data" "$K8S_DIR/containerd/root" \
+    "$K8S_DIR/cni/ipam" "$K8S_DIR/logs" "$K8S_DIR/varlog"
   mkdir -p "$K8S_DIR/logs" "$K8S_DIR/pids"
   k8s_credentials
   k8s_configs
