@@ -115,16 +115,22 @@ provision_coredns() { go_tool coredns github.com/coredns/coredns "$COREDNS_VERSI
 # (provision_dapr), so every image of the cluster is one Dapr build.
 provision_dapr_control_plane() {
   provision_dapr
-  local src="$STACK_CACHE/src/dapr-$DAPR_VERSION" cmd
+  local src="$STACK_CACHE/src/dapr-$DAPR_VERSION" cmd targets=()
   for cmd in operator injector sentry placement; do
-    [ -x "$DAPR_BIN/$cmd" ] && continue
-    step "Building Dapr $cmd $DAPR_VERSION from the Go module (first run only)"
+    [ -x "$DAPR_BIN/$cmd" ] || targets+=("./cmd/$cmd")
+  done
+  if [ ${#targets[@]} -gt 0 ]; then
+    [ -f "$src/go.mod" ] || fail "no Dapr source copy in $src to build the control plane from (daprd came from $DAPR_BIN)" \
+      "remove that daprd so provision_dapr builds it from source, then run again"
+    step "Building Dapr's ${targets[*]#./cmd/} $DAPR_VERSION from the Go module (first run only)"
     (cd "$src" && retry 4 5 env GOFLAGS=-mod=mod GONOSUMDB=github.com/dapr/durabletask-go CGO_ENABLED=0 go build \
       -tags stablecomponents,conversation_echo \
       -ldflags "-X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION -s -w" \
-      -o "$DAPR_BIN/$cmd" "./cmd/$cmd") ||
-      fail "building Dapr $cmd failed" "read the go output above; check access to the Go module proxy, then run again"
-  done
+      -o "$DAPR_BIN/" "${targets[@]}") ||
+      fail "building Dapr's control plane failed" "read the go output above; check access to the Go module proxy, then run again"
+  else
+    info "Dapr operator, injector, sentry, placement $DAPR_VERSION: present"
+  fi
   DAPR_CHART="$src/charts/dapr"
 }
 
