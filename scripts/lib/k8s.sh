@@ -333,7 +333,9 @@ k8s_wait_node_ready() {
 }
 
 # k8s_image REF ENTRYPOINT [ENV...] -- SRC[=DEST]...: builds one layer and
-# pushes it as REF to the registry inside the namespace.
+# pushes it as REF to the registry inside the namespace. Every image runs as
+# 65532 (distroless' nonroot, as Dapr's own images; its chart requires a
+# non-root user).
 k8s_image() {
   local ref=$1 entry=$2 envs=() layer
   shift 2
@@ -347,7 +349,7 @@ k8s_image() {
   local log="$K8S_DIR/logs/crane.log"
   { k8s_net crane append --insecure -f "$layer" --oci-empty-base -t "127.0.0.1:5000/${ref#*/}" &&
     k8s_net crane mutate --insecure "127.0.0.1:5000/${ref#*/}" --set-platform linux/amd64 \
-      --entrypoint "$entry" "${envs[@]}" -t "127.0.0.1:5000/${ref#*/}"; } >"$log" 2>&1 ||
+      --entrypoint "$entry" --user 65532:65532 "${envs[@]}" -t "127.0.0.1:5000/${ref#*/}"; } >"$log" 2>&1 ||
     { tail -n 5 "$log" >&2; fail "pushing $ref to the registry in the namespace failed" "read crane's error above"; }
   rm -f "$layer"
   info "image $ref"
@@ -418,6 +420,9 @@ k8s_install_platform() {
     fail "helm could not install Dapr's chart" "see 'scripts/stack k8s kubectl -n dapr-system get pods' and the pods' logs"
   info "Dapr's control plane Ready in $((SECONDS - t))s"
   sed -e "s|@IMAGE@|$K8S_REGISTRY/redis:7.0|" "$ROOT/scripts/k8s/redis.yaml" | k8s_kubectl apply -f - >/dev/null
+  # The broker's log dir (a hostPath, so a deleted pod keeps its data),
+  # owned by the image's user.
+  mkdir -p "$K8S_DIR/kafka-data" && chown 65532:65532 "$K8S_DIR/kafka-data"
   [ -f "$K8S_DIR/kafka-cluster-id" ] ||
     python3 -c 'import base64,uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))' >"$K8S_DIR/kafka-cluster-id"
   sed -e "s|@IMAGE@|$K8S_REGISTRY/kafka:$KAFKA_VERSION|; s|@KAFKA_PORT@|$K8S_KAFKA_PORT|; s|@DATA@|$K8S_DIR/kafka-data|" \
