@@ -5,11 +5,13 @@ cluster's Services and pods while the cluster's network stays private.
 
     bridge.py NETNS_PATH ROUTES_FILE
 
-ROUTES_FILE has one `LISTEN_PORT TARGET_IP:TARGET_PORT` per line; SIGHUP
-reloads it (pods move when they are replaced). Listeners are made in this
-process's own namespace; upstream sockets are created by one thread that
-entered NETNS_PATH (setns affects only the calling thread, and a socket
-stays in the namespace it was created in).
+ROUTES_FILE has one `LISTEN_PORT TARGET_IP:TARGET_PORT [NETNS]` per line:
+the target is reached from NETNS_PATH, or from NETNS (a pod's own network
+namespace, for listeners bound to the pod's loopback such as daprd's API);
+SIGHUP reloads it (pods move when they are replaced). Listeners are made in
+this process's own namespace; upstream sockets are created by one thread
+per target namespace that entered it (setns affects only the calling
+thread, and a socket stays in the namespace it was created in).
 """
 
 import ctypes
@@ -75,25 +77,39 @@ def pump(src, dst):
 class Bridge:
     def __init__(self, netns, routes_file):
         self.routes_file = routes_file
-        self.upstream = Upstream(netns)
-        self.upstream.start()
-        self.upstream.ready.wait()
-        if self.upstream.error:
-            sys.exit(f"bridge: {self.upstream.error}")
+        self.netns = netns
+        self.upstreams = {}
+        self.ns_lock = threading.Lock()
+        if isinstance(self.upstream_for(netns), Exception):
+            sys.exit(f"bridge: cannot enter {netns}")
         self.targets = {}
         self.listeners = {}
         self.lock = threading.Lock()
+
+    def upstream_for(self, netns):
+        """The socket-making thread of a namespace (started on first use)."""
+        with self.ns_lock:
+            upstream = self.upstreams.get(netns)
+            if upstream is None:
+                upstream = Upstream(netns)
+                upstream.start()
+                upstream.ready.wait()
+                if upstream.error:
+                    return upstream.error
+                self.upstreams[netns] = upstream
+            return upstream
 
     def load(self):
         targets = {}
         with open(self.routes_file) as f:
             for line in f:
                 parts = line.split()
-                if len(parts) != 2:
+                if len(parts) not in (2, 3):
                     continue
                 host, _, port = parts[1].rpartition(":")
                 if host:
-                    targets[int(parts[0])] = (host, int(port))
+                    netns = parts[2] if len(parts) == 3 else self.netns
+                    targets[int(parts[0])] = ((host, int(port)), netns)
         with self.lock:
             self.targets = targets
         for port in targets:
@@ -113,12 +129,16 @@ class Bridge:
 
     def serve(self, port, client):
         with self.lock:
-            target = self.targets.get(port)
-        if target is None:
+            route = self.targets.get(port)
+        if route is None:
             client.close()
             return
+        target, netns = route
         try:
-            upstream = self.upstream.socket()
+            maker = self.upstream_for(netns)
+            if isinstance(maker, Exception):
+                raise maker
+            upstream = maker.socket()
             upstream.connect(target)
         except OSError as e:
             print(f"bridge: {port} -> {target}: {e}", flush=True)

@@ -34,7 +34,7 @@ K8S_REGISTRY=localhost:5000
 K8S_APP_NAMESPACE=todo
 # The machine's loopback ports: scripts/stack's layout moved by this much,
 # so a cluster and a local stack can run side by side.
-K8S_PORT_SHIFT=$((5000 + ${TODO_STACK_PORT_OFFSET:-0}))
+K8S_PORT_SHIFT=${TODO_K8S_PORT_SHIFT:-$((5000 + ${TODO_STACK_PORT_OFFSET:-0}))}
 K8S_API_PORT=$((8080 + K8S_PORT_SHIFT))
 K8S_REALTIME_PORT=$((8081 + K8S_PORT_SHIFT))
 K8S_KAFKA_PORT=$((9092 + K8S_PORT_SHIFT))
@@ -467,20 +467,51 @@ for p in json.load(sys.stdin)["items"]:
   info "every pod in $K8S_APP_NAMESPACE has a daprd container"
 }
 
-# The machine's loopback ports -> addresses inside the namespace. Services
-# by ClusterIP; the realtime replicas by pod address (each has its own URL).
+# A pod's own network namespace (for listeners on the pod's loopback, such
+# as daprd's API): that of a process in the pod's cgroup.
+k8s_pod_netns() {
+  local uid=$1 dir pid
+  dir=$(find "/sys/fs/cgroup/pids/$K8S_CGROUP/kubepods" -maxdepth 3 -type d -name "pod$uid" 2>/dev/null | head -1)
+  [ -n "$dir" ] || return 1
+  pid=$(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | head -1)
+  [ -n "$pid" ] && echo "/proc/$pid/ns/net"
+}
+
+# The machine's loopback ports -> addresses inside the namespace, laid out
+# as scripts/stack lays out a local stack's, moved by K8S_PORT_SHIFT (so the
+# e2e crate finds them with TODO_STACK_PORT_OFFSET=K8S_PORT_SHIFT): each
+# app port through its Service, Kafka's second listener, each realtime
+# replica's WebSocket port by pod address, and each daprd's HTTP API (and
+# realtime's app port), which listen on the pod's loopback only, inside
+# that pod's network namespace.
 k8s_routes() {
-  local ip
+  local s=$K8S_PORT_SHIFT app i uid ip netns sidecar=3500
   svc_ip() { k8s_kubectl -n "$1" get service "$2" -o jsonpath='{.spec.clusterIP}'; }
+  running() {
+    k8s_kubectl -n "$K8S_APP_NAMESPACE" get pods -l "app.kubernetes.io/component=$1" \
+      --field-selector status.phase=Running -o jsonpath='{range .items[*]}{.metadata.uid} {.status.podIP}{"\n"}{end}'
+  }
   {
-    echo "$K8S_API_PORT $(svc_ip "$K8S_APP_NAMESPACE" todo-api):80"
-    echo "$K8S_KAFKA_PORT $(svc_ip kafka todo-kafka-kafka-bootstrap):9094"
-    local i=0
-    for ip in $(k8s_kubectl -n "$K8S_APP_NAMESPACE" get pods -l app.kubernetes.io/component=realtime \
-      --field-selector status.phase=Running -o jsonpath='{.items[*].status.podIP}'); do
-      echo "$((K8S_REALTIME_PORT + 10 * i)) $ip:8081"
-      i=$((i + 1))
+    echo "$((8080 + s)) $(svc_ip "$K8S_APP_NAMESPACE" todo-api):80"
+    echo "$((8082 + s)) $(svc_ip "$K8S_APP_NAMESPACE" recurring):80"
+    echo "$((8083 + s)) $(svc_ip "$K8S_APP_NAMESPACE" notifier):80"
+    echo "$((8084 + s)) $(svc_ip "$K8S_APP_NAMESPACE" audit):80"
+    echo "$((9092 + s)) $(svc_ip kafka todo-kafka-kafka-bootstrap):9094"
+    for app in todo-api recurring notifier audit; do
+      read -r uid _ < <(running "$app")
+      netns=$(k8s_pod_netns "$uid") && echo "$((sidecar + s)) 127.0.0.1:3500 $netns"
+      sidecar=$((sidecar + 1))
     done
+    i=0
+    while read -r uid ip; do
+      [ -n "$uid" ] || continue
+      echo "$((8081 + s + 10 * i)) $ip:8081"
+      if netns=$(k8s_pod_netns "$uid"); then
+        echo "$((3504 + s + i)) 127.0.0.1:3500 $netns"
+        echo "$((7071 + s + i)) 127.0.0.1:7081 $netns"
+      fi
+      i=$((i + 1))
+    done < <(running realtime)
   } >"$K8S_DIR/routes.new"
   mv "$K8S_DIR/routes.new" "$K8S_DIR/routes"
 }
@@ -558,7 +589,7 @@ k8s_urls() {
 
 k8s_realtime_urls() {
   local port urls=()
-  for port in $(awk -v base="$K8S_REALTIME_PORT" '$1 >= base && $1 < base + 100 { print $1 }' "$K8S_DIR/routes" 2>/dev/null); do
+  for port in $(awk -v base="$K8S_REALTIME_PORT" '$1 >= base && $1 < base + 100 && ($1 - base) % 10 == 0 { print $1 }' "$K8S_DIR/routes" 2>/dev/null); do
     urls+=("ws://127.0.0.1:$port")
   done
   echo "${urls[*]}"
@@ -666,8 +697,13 @@ k8s_test() {
   k8s_require_holder
   (
     cd "$ROOT"
+    # The e2e crate finds sidecars, app ports and Kafka at scripts/stack's
+    # ports plus TODO_STACK_PORT_OFFSET: the bridge's layout (k8s_routes).
+    # Stack::control passes that offset back to scripts/stack, hence the
+    # shift is also given as itself.
     export STACK_DIR="$K8S_DIR" WASM_TOOLS TODO_API_URL REALTIME_URL REALTIME_URLS REALTIME_REPLICAS=2 \
-      KAFKA_PORT="$K8S_KAFKA_PORT" TODO_STACK_PORT_OFFSET="${TODO_STACK_PORT_OFFSET:-0}" KAFKA_LIBS TODO_STACK_CONTROL="k8s control"
+      KAFKA_PORT="$K8S_KAFKA_PORT" TODO_STACK_PORT_OFFSET="$K8S_PORT_SHIFT" TODO_K8S_PORT_SHIFT="$K8S_PORT_SHIFT" \
+      KAFKA_LIBS REALTIME_BUFFER=64 TODO_STACK_CONTROL="k8s control"
     provision_wasm_tools >/dev/null
     WASM_TOOLS="$(command -v wasm-tools)"
     TODO_API_URL="http://127.0.0.1:$K8S_API_PORT"
