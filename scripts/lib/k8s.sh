@@ -545,10 +545,15 @@ k8s_log_streams() {
   done
 }
 
-# The JWT secret the chart generated, where the e2e crate reads it.
+# The JWT secret and the app API token the chart generated, where the e2e
+# crate reads them (STACK_DIR/secrets.json, as the local stack writes it).
 k8s_export_secret() {
-  k8s_kubectl -n "$K8S_APP_NAMESPACE" get secret jwt-secret -o jsonpath='{.data.jwt-secret}' |
-    base64 -d | python3 -c 'import json,sys; print(json.dumps({"jwt-secret": sys.stdin.read()}))' >"$K8S_DIR/secrets.json"
+  local jwt token
+  jwt=$(k8s_kubectl -n "$K8S_APP_NAMESPACE" get secret jwt-secret -o jsonpath='{.data.jwt-secret}' | base64 -d)
+  token=$(k8s_kubectl -n "$K8S_APP_NAMESPACE" get secret app-api-token -o jsonpath='{.data.token}' | base64 -d)
+  (umask 077 && JWT="$jwt" TOKEN="$token" python3 -c '
+import json, os
+print(json.dumps({"jwt-secret": os.environ["JWT"], "app-api-token": os.environ["TOKEN"]}))' >"$K8S_DIR/secrets.json")
 }
 
 k8s_up() {
