@@ -690,6 +690,7 @@ k8s_control() {
       k8s_kubectl -n kafka rollout status statefulset/todo-kafka --timeout 180s >/dev/null ;;
     "upgrade "*)
       local tag=${2:-}
+      k8s_compile_components
       k8s_app_images "$tag" >/dev/null
       k8s_install_app "$tag" >/dev/null
       k8s_bridge_up
@@ -716,7 +717,7 @@ k8s_test() {
     REALTIME_URL="${REALTIME_URLS%% *}"
     KAFKA_LIBS="$(kafka_libs "$STACK_CACHE")"
     step "End-to-end tests against the cluster"
-    cargo test -p e2e -- --test-threads 4 --skip disruptive_ || exit 1
+    cargo test -p e2e --no-fail-fast -- --test-threads 4 --skip disruptive_ || exit 1
     step "Disruptive tests and cluster drills, one at a time"
     cargo test -p e2e disruptive_ -- --test-threads 1 || exit 1
     cargo test -p e2e --test k8s_drills -- --ignored --test-threads 1 || exit 1
