@@ -37,7 +37,12 @@ class Upstream(threading.Thread):
 
     def run(self):
         libc = ctypes.CDLL(None, use_errno=True)
-        fd = os.open(self.netns, os.O_RDONLY)
+        try:
+            fd = os.open(self.netns, os.O_RDONLY)
+        except OSError as e:  # the pod is gone; refuse rather than hang
+            self.error = e
+            self.ready.set()
+            return
         if libc.setns(fd, CLONE_NEWNET) != 0:
             self.error = OSError(ctypes.get_errno(), "setns " + self.netns)
         os.close(fd)

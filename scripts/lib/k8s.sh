@@ -487,9 +487,15 @@ k8s_pod_netns() {
 k8s_routes() {
   local s=$K8S_PORT_SHIFT app i uid ip netns sidecar=3500
   svc_ip() { k8s_kubectl -n "$1" get service "$2" -o jsonpath='{.spec.clusterIP}'; }
+  # Ready pods that are not being deleted (a terminating pod is still
+  # phase Running), as "uid ip" lines.
   running() {
-    k8s_kubectl -n "$K8S_APP_NAMESPACE" get pods -l "app.kubernetes.io/component=$1" \
-      --field-selector status.phase=Running -o jsonpath='{range .items[*]}{.metadata.uid} {.status.podIP}{"\n"}{end}'
+    k8s_kubectl -n "$K8S_APP_NAMESPACE" get pods -l "app.kubernetes.io/component=$1" -o json | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["items"]:
+    ready = any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))
+    if ready and not p["metadata"].get("deletionTimestamp"):
+        print(p["metadata"]["uid"], p["status"]["podIP"])'
   }
   {
     echo "$((8080 + s)) $(svc_ip "$K8S_APP_NAMESPACE" todo-api):80"
