@@ -491,7 +491,8 @@ k8s_routes() {
   # phase Running), as "uid ip" lines.
   running() {
     k8s_kubectl -n "$K8S_APP_NAMESPACE" get pods -l "app.kubernetes.io/component=$1" -o json | python3 -c '
-import json, sys
+import json, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # callers may read the first line only
 for p in json.load(sys.stdin)["items"]:
     ready = any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))
     if ready and not p["metadata"].get("deletionTimestamp"):
