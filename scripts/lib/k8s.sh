@@ -724,10 +724,11 @@ k8s_test() {
     REALTIME_URL="${REALTIME_URLS%% *}"
     KAFKA_LIBS="$(kafka_libs "$STACK_CACHE")"
     step "End-to-end tests against the cluster"
-    cargo test -p e2e --no-fail-fast -- --test-threads 4 --skip disruptive_ || exit 1
+    cargo test -p e2e --no-fail-fast -- --test-threads 4 --skip disruptive_ || failed=1
     step "Disruptive tests and cluster drills, one at a time"
-    cargo test -p e2e disruptive_ -- --test-threads 1 || exit 1
-    cargo test -p e2e --test k8s_drills -- --ignored --test-threads 1 || exit 1
+    cargo test -p e2e --no-fail-fast disruptive_ -- --test-threads 1 || failed=1
+    cargo test -p e2e --test k8s_drills -- --ignored --test-threads 1 || failed=1
+    exit "${failed:-0}"
   ) || fail "end-to-end tests against the cluster failed" "see the failures above and the logs in $K8S_DIR/logs"
 }
 
