@@ -544,7 +544,7 @@ k8s_log_streams() {
   local app apps=("$@")
   [ ${#apps[@]} -gt 0 ] || apps=(todo-api recurring notifier audit realtime)
   for app in "${apps[@]}"; do
-    [ -f "$K8S_DIR/pids/logs-$app.pid" ] && kill "$(cat "$K8S_DIR/pids/logs-$app.pid")" 2>/dev/null
+    [ -f "$K8S_DIR/pids/logs-$app.pid" ] && { kill "$(cat "$K8S_DIR/pids/logs-$app.pid")" 2>/dev/null || true; }
     setsid nsenter -t "$K8S_HOLDER" --net -- "$K8S_BIN/kubectl" --kubeconfig "$K8S_DIR/admin.kubeconfig" \
       -n "$K8S_APP_NAMESPACE" logs -f --prefix=false --max-log-requests 10 -c "$app" \
       -l "app.kubernetes.io/component=$app" >>"$K8S_DIR/logs/$app.log" 2>/dev/null </dev/null &
