@@ -675,11 +675,41 @@ k8s_down() {
   info "stopped: no node process, namespace, interface or cgroup left"
 }
 
+# k8s_kill NAME: SIGKILL to the containers a crash drill names, as a crash
+# would (kubelet starts them again): a service's app container, its daprd
+# (NAME-dapr), the Dapr scheduler's, Kafka's.
+k8s_kill() {
+  local ns=$K8S_APP_NAMESPACE selector container id
+  case $1 in
+    scheduler) ns=dapr-system selector=app=dapr-scheduler-server container=dapr-scheduler-server ;;
+    kafka) ns=kafka selector=app=kafka container=kafka ;;
+    *-dapr) selector=app.kubernetes.io/component=${1%-dapr} container=daprd ;;
+    *) selector=app.kubernetes.io/component=$1 container=$1 ;;
+  esac
+  for id in $(k8s_kubectl -n "$ns" get pods -l "$selector" -o jsonpath="{range .items[*]}{range .status.containerStatuses[?(@.name==\"$container\")]}{.containerID}{\" \"}{end}{end}"); do
+    k8s_in ctr --address /run/containerd/containerd.sock -n k8s.io tasks kill -s SIGKILL "${id#containerd://}" >/dev/null
+  done
+}
+
+# k8s_wait_restarted NAMESPACE SELECTOR: until kubelet has started the
+# killed containers again and every pod is Ready.
+k8s_wait_restarted() {
+  sleep 3
+  k8s_wait "every pod of $2 Ready again" 180 k8s_kubectl -n "$1" wait --for condition=Ready pods -l "$2" --timeout 2s
+  k8s_bridge_up
+}
+
 # `k8s control ...`: what e2e's Stack::control runs against the cluster
 # (TODO_STACK_CONTROL="k8s control"), mirroring scripts/stack restart/kafka.
 k8s_control() {
   k8s_require_holder
   case "${1:-} ${2:-}" in
+    "kill "*)
+      shift
+      local name
+      for name in "$@"; do k8s_kill "$name"; done ;;
+    "restart scheduler") k8s_wait_restarted dapr-system app=dapr-scheduler-server ;;
+    "restart kafka") k8s_wait_restarted kafka app=kafka ;;
     "restart "*)
       local app=${2:-}
       [ -n "$app" ] || fail "usage: scripts/stack k8s control restart SERVICE" "name a service"
@@ -702,7 +732,7 @@ k8s_control() {
       k8s_install_app "$tag" >/dev/null
       k8s_bridge_up
       k8s_log_streams ;;
-    *) fail "unknown control '$*'" "use restart SERVICE, kafka stop|start|delete-pod, upgrade TAG" ;;
+    *) fail "unknown control '$*'" "use kill NAME..., restart SERVICE|scheduler|kafka, kafka stop|start|delete-pod, upgrade TAG" ;;
   esac
 }
 
