@@ -98,6 +98,11 @@ dapr.io/log-as-json: {{ $d.logAsJson | quote }}
 dapr.io/enable-app-health-check: "true"
 dapr.io/app-health-check-path: "/healthz"
 dapr.io/app-health-probe-interval: {{ $d.appHealthProbeInterval | quote }}
+{{- with $d.blockShutdownDuration }}
+# A terminating pod's daprd serves its app until the app stops (or this
+# long), so requests still in the app find their sidecar.
+dapr.io/block-shutdown-duration: {{ . | quote }}
+{{- end }}
 {{- with $d.sidecar.cpuRequest }}
 dapr.io/sidecar-cpu-request: {{ . | quote }}
 {{- end }}
