@@ -187,6 +187,21 @@ pub fn understand(message: &str, now: DateTime<Utc>, tz: &TimeZone) -> Intent {
     Intent::NotUnderstood(message.to_owned())
 }
 
+/// The `POST /tasks` body that quick-add text describes, with the chat's
+/// grammar for an "add" message ("pay rent every month on the 1st at 9am
+/// #home !high remind me 1 day before"); a leading "add" verb is optional.
+/// The body is not validated: pass it to [`crate::NewTask::from_json`].
+pub fn quick_add(text: &str, now: DateTime<Utc>, tz: &TimeZone) -> Value {
+    let mut words = Words::new(text);
+    if let Some(verb) = starting(&words, ADD) {
+        words.take(0, verb.split(' ').count());
+    }
+    match add(words, now, tz) {
+        Intent::Add(body) => body,
+        _ => Value::Null,
+    }
+}
+
 /// Which of `phrases` the message starts with.
 fn starting(words: &Words, phrases: &[&'static str]) -> Option<&'static str> {
     phrases.iter().find(|p| words.matches(0, p)).copied()

@@ -182,3 +182,22 @@ fn help_and_the_rest() {
         Intent::NotUnderstood("the weather is nice".into())
     );
 }
+
+#[test]
+fn quick_add_reads_an_add_message_without_the_verb() {
+    let now = utc("2026-03-04T10:00:00Z");
+    let london = tz("Europe/London");
+    let body = quick_add("call mum tomorrow at 5pm #family !high", now, &london);
+    assert_eq!(
+        body,
+        json!({"title": "call mum", "due_date": "2026-03-05T17:00:00Z", "timezone": "Europe/London",
+               "priority": "high", "tags": ["family"]})
+    );
+    // The verb is optional, and the same text with it reads the same.
+    assert_eq!(
+        quick_add("add call mum tomorrow at 5pm #family !high", now, &london),
+        body
+    );
+    let plain = quick_add("water the plants", now, &london);
+    assert_eq!(plain, json!({"title": "water the plants"}));
+}
