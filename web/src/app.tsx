@@ -5,7 +5,7 @@ import { useEffect } from 'preact/hooks';
 import { Live, online, reminders } from './live';
 import { session, signOut } from './session';
 import { tokenSecondsLeft } from './state';
-import { dismiss, navigate, path, toast, toasts, unread } from './store';
+import { dismiss, navigate, onChange, path, toast, toasts, unread } from './store';
 import { CalendarView } from './views/Calendar';
 import { ChatPanel } from './views/Chat';
 import { Editor } from './views/Editor';
@@ -57,7 +57,7 @@ function useLive(token: string | undefined) {
 function useReminderAlerts() {
   useEffect(
     () =>
-      reminders.subscribe((n) => {
+      onChange(reminders, (n) => {
         if (!n) return;
         unread.value++;
         toast(`Reminder: ${n.title}`, {

@@ -22,7 +22,6 @@ export class Live {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private tick: ReturnType<typeof setInterval> | undefined;
   private stopped = false;
-  private everConnected = false;
 
   constructor(private token: string) {}
 
@@ -70,9 +69,9 @@ export class Live {
     ws.onopen = () => {
       online.value = true;
       this.retry = 0;
-      // Without a seq to resume from, what changed while away is unknown: refetch.
-      if (this.everConnected && !resuming) resyncs.value++;
-      this.everConnected = true;
+      // Without a seq to resume from, what changed before this socket (while
+      // away, or between the first page load and now) is unknown: refetch.
+      if (!resuming) resyncs.value++;
     };
     ws.onmessage = (e) => this.frame(e.data);
     ws.onclose = (e) => {

@@ -1,7 +1,16 @@
 // App-wide state the views share: task changes (from frames or the user's
 // own requests), refetch requests, toasts, unread count, the route.
 
-import { signal } from '@preact/signals';
+import { signal, type Signal } from '@preact/signals';
+
+/** Calls `f` whenever `s` changes from now on (not with its current value). */
+export function onChange<T>(s: Signal<T>, f: (value: T) => void): () => void {
+  let first = true;
+  return s.subscribe((v) => {
+    if (first) first = false;
+    else f(v);
+  });
+}
 import type { Task } from './types';
 
 type Listener = (task: Task, deleted: boolean) => void;

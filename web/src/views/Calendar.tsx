@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Link } from '../app';
 import { addDays, localParts, monthGrid, moveDue, today, weekOf } from '../dates';
 import { api } from '../session';
-import { applyTask, resyncs, taskChanges, toast } from '../store';
+import { applyTask, onChange, resyncs, taskChanges, toast } from '../store';
 import type { Calendar, CalendarItem, Task } from '../types';
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -41,8 +41,8 @@ export function CalendarView() {
       clearTimeout(timer);
       timer = setTimeout(() => void load(), 150);
     };
-    const a = taskChanges.subscribe(again);
-    const b = resyncs.subscribe(again);
+    const a = onChange(taskChanges, again);
+    const b = onChange(resyncs, again);
     return () => {
       a();
       b();

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { Link } from '../app';
 import { reminders } from '../live';
 import { api } from '../session';
-import { unread } from '../store';
+import { onChange, unread } from '../store';
 import type { Notification } from '../types';
 
 type Page = { items: Notification[]; next_cursor: string | null; total: number };
@@ -33,7 +33,7 @@ export function Notifications() {
     }
   };
   useEffect(() => void load(null), []);
-  useEffect(() => reminders.subscribe((n) => n && void load(null)), []);
+  useEffect(() => onChange(reminders, () => void load(null)), []);
 
   const read = async (n: Notification) => {
     try {

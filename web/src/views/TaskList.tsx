@@ -3,7 +3,7 @@ import { Link } from '../app';
 import { browserZone, showDue } from '../dates';
 import { api, ApiError } from '../session';
 import { listPath, NO_FILTERS, TaskList, UNDO_MS, type Filters } from '../state';
-import { applyTask, onTask, resyncs, toast } from '../store';
+import { applyTask, onChange, onTask, resyncs, toast } from '../store';
 import { PRIORITIES, type Task, type TaskPage } from '../types';
 
 const SORTS: [string, string][] = [
@@ -45,15 +45,26 @@ export function TaskListView() {
   const [error, setError] = useState('');
   const pendingDeletes = useRef(new Set<number>());
   const loadSeq = useRef(0);
+  // Changes that arrive while a first page is being fetched may be newer than
+  // it: they are applied again on top of it (older versions never win).
+  const racing = useRef<[Task, boolean][] | null>(null);
 
   const load = async (first: boolean) => {
     const mine = ++loadSeq.current;
     setLoading(true);
     setError('');
+    if (first) racing.current = [];
     try {
       const page = await api<TaskPage>('GET', listPath(filters, first ? null : cursor));
       if (mine !== loadSeq.current) return;
       list.addPage(page.items.filter((t) => !pendingDeletes.current.has(t.id)), page.next_cursor, page.total, first);
+      if (first) {
+        for (const [t, deleted] of racing.current ?? []) {
+          if (deleted) list.remove(t.id);
+          else list.upsert(t);
+        }
+        racing.current = null;
+      }
       setCursor(page.next_cursor);
     } catch (e) {
       if (mine === loadSeq.current) setError((e as Error).message);
@@ -71,10 +82,11 @@ export function TaskListView() {
     history.replaceState(null, '', `/tasks${q.size ? `?${q}` : ''}`);
     void load(true);
   }, [list]);
-  useEffect(() => resyncs.subscribe((n) => n && void load(true)), [list]);
+  useEffect(() => onChange(resyncs, () => void load(true)), [list]);
   useEffect(
     () =>
       onTask((t, deleted) => {
+        racing.current?.push([t, deleted]);
         if (deleted) list.remove(t.id);
         else if (!pendingDeletes.current.has(t.id)) list.upsert(t);
         rerender();
