@@ -13,7 +13,7 @@ mod conversation;
 mod reply;
 mod when;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 use serde_json::{Map, Value, json};
 
 use crate::due::TimeZone;
@@ -299,10 +299,14 @@ fn add(mut words: Words, now: DateTime<Utc>, tz: &TimeZone) -> Intent {
                     .ok()
                     .map(|d| d.weekday)
             });
-            match (first_weekday, time) {
-                (Some(weekday), _) => Some(when::on_or_after(today, weekday)),
-                (None, None) => Some(today),
-                (None, Some(_)) => None,
+            let month_day = rule["by_month_day"][0]
+                .as_u64()
+                .and_then(|d| u32::try_from(d).ok());
+            match (first_weekday, month_day, time) {
+                (Some(weekday), _, _) => Some(when::on_or_after(today, weekday)),
+                (None, Some(day), _) => next_month_day(today, day),
+                (None, None, None) => Some(today),
+                (None, None, Some(_)) => None,
             }
         }
         (day, _) => day,
@@ -348,7 +352,16 @@ fn take_recurrence(words: &mut Words) -> Option<Value> {
     ];
     for i in 0..words.len() {
         if let Some((phrase, frequency)) = plain.iter().find(|(p, _)| words.matches(i, p)) {
-            words.take(i, phrase.split(' ').count());
+            let n = phrase.split(' ').count();
+            words.take(i, n);
+            // "every month on the 1st": the day of the month it returns to.
+            if *frequency == "monthly"
+                && words.matches(i + n, "on the")
+                && let Some(day) = words.get(i + n + 2).and_then(|w| month_day(&w))
+            {
+                words.take(i + n, 3);
+                return Some(json!({"frequency": frequency, "by_month_day": [day]}));
+            }
             return Some(json!({"frequency": frequency}));
         }
         if words.get(i).as_deref() != Some("every") {
@@ -374,6 +387,22 @@ fn take_recurrence(words: &mut Words) -> Option<Value> {
         }
     }
     None
+}
+
+/// "1st", "22nd", "31st" -> the day of the month.
+fn month_day(word: &str) -> Option<u32> {
+    let digits = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|s| word.strip_suffix(s))?;
+    digits.parse().ok().filter(|d| (1..=31).contains(d))
+}
+
+/// The first date on or after `today` that is day `day` of its month.
+fn next_month_day(today: NaiveDate, day: u32) -> Option<NaiveDate> {
+    (0..13).find_map(|k| {
+        let first = today.with_day(1)?.checked_add_months(Months::new(k))?;
+        first.with_day(day).filter(|d| *d >= today)
+    })
 }
 
 /// "remind me 15 minutes before" -> `PT15M`.

@@ -201,3 +201,25 @@ fn quick_add_reads_an_add_message_without_the_verb() {
     let plain = quick_add("water the plants", now, &london);
     assert_eq!(plain, json!({"title": "water the plants"}));
 }
+
+#[test]
+fn a_monthly_task_on_a_day_of_the_month_starts_on_its_next_one() {
+    let body =
+        added("add pay rent every month on the 1st at 9am #home !high remind me 1 day before");
+    assert_eq!(
+        body,
+        json!({"title": "pay rent", "due_date": "2026-04-01T09:00:00Z", "timezone": "UTC",
+               "recurrence": {"frequency": "monthly", "by_month_day": [1]},
+               "reminders": [{"before_due": "P1D"}], "priority": "high", "tags": ["home"]})
+    );
+    // Today when it is that day; a day some months lack is found in the next that has it.
+    assert_eq!(
+        added("add standup monthly on the 4th")["due_date"],
+        "2026-03-04"
+    );
+    assert_eq!(
+        added("add audit every month on the 31st")["due_date"],
+        "2026-03-31"
+    );
+    assert!(crate::NewTask::from_json(&body).is_ok());
+}
