@@ -22,6 +22,10 @@ pub struct Config {
     /// The JWT secret itself, skipping the fetch from the sidecar. Only the
     /// tests set it; it is never read from the environment.
     pub jwt_secret: Option<String>,
+    /// The app token the sidecar sends on every call to the app port
+    /// (`APP_API_TOKEN`, the same variable daprd reads). Without it the app
+    /// port refuses every Dapr route: failing closed.
+    pub sidecar_token: Option<todo_auth::SidecarToken>,
     /// Pub/sub component the topic is consumed through (`REALTIME_PUBSUB`).
     pub pubsub: String,
     /// Topic of task updates and notifications.
@@ -60,6 +64,7 @@ impl Default for Config {
             secret_store: "secretstore".into(),
             secret_key: "jwt-secret".into(),
             jwt_secret: None,
+            sidecar_token: None,
             pubsub: "realtime-pubsub".into(),
             topic: "task-updates".into(),
             dead_letter_topic: "task-updates-dlq".into(),
@@ -106,6 +111,8 @@ impl Config {
             let port: u16 = parse("DAPR_HTTP_PORT", &v, "a port number")?;
             config.dapr_url = format!("http://127.0.0.1:{port}");
         }
+        config.sidecar_token =
+            get(todo_auth::SIDECAR_TOKEN_ENV).and_then(todo_auth::SidecarToken::new);
         if let Some(v) = get("SECRET_STORE") {
             config.secret_store = v;
         }

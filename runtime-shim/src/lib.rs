@@ -254,13 +254,45 @@ fn public_router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The sidecar's port: its routes need the sidecar's app token (checked by
+/// a route layer, so `/healthz` and unknown paths stay as they are).
 fn app_router(state: AppState) -> Router {
     Router::new()
         .route("/dapr/subscribe", get(dapr::subscribe))
         .route("/events/task-updates", post(dapr::task_updates))
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_sidecar,
+        ))
         .route("/healthz", get(healthz))
         .fallback(problem::not_found)
         .with_state(state)
+}
+
+/// 401 unless the request carries the sidecar's `dapr-api-token`.
+async fn require_sidecar(
+    axum::extract::State(app): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get(todo_auth::SIDECAR_TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok());
+    match &app.config.sidecar_token {
+        Some(token) if token.matches(presented) => next.run(request).await,
+        Some(_) => problem::problem(
+            StatusCode::UNAUTHORIZED,
+            "this route is for the service's Dapr sidecar only; it needs the sidecar's 'dapr-api-token'",
+        ),
+        None => {
+            tracing::error!("APP_API_TOKEN is not set; refusing every call from the sidecar");
+            problem::problem(
+                StatusCode::UNAUTHORIZED,
+                "this route is for the service's Dapr sidecar only",
+            )
+        }
+    }
 }
 
 /// 200 once the JWT secret is loaded (sockets can be authenticated), 503

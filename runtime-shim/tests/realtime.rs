@@ -18,6 +18,8 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 const SECRET: &str = "integration-test-secret";
+/// The app token the tests' "sidecar" sends on the app port.
+const SIDECAR: &str = "integration-sidecar-token";
 const WAIT: Duration = Duration::from_secs(5);
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -35,6 +37,7 @@ fn test_config() -> Config {
         ws_addr: "127.0.0.1:0".parse().unwrap(),
         app_addr: "127.0.0.1:0".parse().unwrap(),
         jwt_secret: Some(SECRET.into()),
+        sidecar_token: todo_auth::SidecarToken::new(SIDECAR),
         // Nothing listens there: a fetch would fail loudly.
         dapr_url: "http://127.0.0.1:9".into(),
         ..Config::default()
@@ -120,6 +123,7 @@ impl TestServer {
         let response = self
             .http
             .post(format!("http://{}/events/task-updates", self.app))
+            .header(todo_auth::SIDECAR_TOKEN_HEADER, SIDECAR)
             .header("content-type", "application/cloudevents+json")
             .body(event.to_string())
             .send()
@@ -543,8 +547,12 @@ async fn dapr_endpoints_and_invalid_payloads() {
     })
     .await;
     let list: Value = server
-        .get(server.app, "/dapr/subscribe")
+        .http
+        .get(format!("http://{}/dapr/subscribe", server.app))
+        .header(todo_auth::SIDECAR_TOKEN_HEADER, SIDECAR)
+        .send()
         .await
+        .unwrap()
         .json()
         .await
         .unwrap();
@@ -566,6 +574,7 @@ async fn dapr_endpoints_and_invalid_payloads() {
     let response = server
         .http
         .post(format!("http://{}/events/task-updates", server.app))
+        .header(todo_auth::SIDECAR_TOKEN_HEADER, SIDECAR)
         .body("garbage")
         .send()
         .await
@@ -655,4 +664,52 @@ async fn secret_is_fetched_from_the_sidecar_when_it_comes_up() {
     let mut ws = server.connect("mia", None).await;
     server.deliver(task_event("mia", 1)).await;
     assert_eq!(next_json(&mut ws).await["seq"], 1);
+}
+
+/// The app port is the sidecar's: without its token (or with a wrong or
+/// empty one) the Dapr routes answer 401 and deliver nothing; a shim with no
+/// token configured refuses them all. Health stays open for probes.
+#[tokio::test]
+async fn the_sidecar_routes_need_the_sidecar_token() {
+    let server = start(test_config()).await;
+    let mut ws = server.connect("kate", None).await;
+    for presented in [None, Some("wrong-token"), Some("")] {
+        for (method, path) in [
+            (reqwest::Method::GET, "/dapr/subscribe"),
+            (reqwest::Method::POST, "/events/task-updates"),
+        ] {
+            let mut request = server
+                .http
+                .request(method, format!("http://{}{path}", server.app))
+                .header("content-type", "application/cloudevents+json")
+                .body(json!({"data": {"type": "task.created", "user_id": "kate"}}).to_string());
+            if let Some(token) = presented {
+                request = request.header(todo_auth::SIDECAR_TOKEN_HEADER, token);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), 401, "{path} with {presented:?}");
+            assert_eq!(
+                response.headers()["content-type"],
+                "application/problem+json"
+            );
+        }
+    }
+    assert_eq!(server.get(server.app, "/healthz").await.status(), 200);
+    // The real sidecar's delivery still arrives, and is the first frame.
+    server.deliver(task_event("kate", 1)).await;
+    assert_eq!(next_json(&mut ws).await["seq"], 1);
+
+    let unconfigured = start(Config {
+        sidecar_token: None,
+        ..test_config()
+    })
+    .await;
+    let response = unconfigured
+        .http
+        .get(format!("http://{}/dapr/subscribe", unconfigured.app))
+        .header(todo_auth::SIDECAR_TOKEN_HEADER, SIDECAR)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401, "no configured token refuses all");
 }

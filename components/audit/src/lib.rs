@@ -17,18 +17,12 @@ const PUBSUB: &str = "pubsub";
 
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
-    let request = Incoming::new(request);
-    let settings = Settings::from_env();
-    match route(&request, &settings).await {
-        Ok(response) => response,
-        Err(problem) => problem.into_response(),
-    }
+    service_kit::serve(request, route).await
 }
 
-async fn route(request: &Incoming, settings: &Settings) -> Result<Response, Problem> {
-    let dapr = settings.dapr_for(request);
+async fn route(request: &Incoming) -> Result<Response, Problem> {
+    let dapr = Settings::from_env().dapr_for(request);
     match (&request.method, request.path().as_slice()) {
-        (&Method::GET, ["healthz"]) => Ok(service_kit::json(http::StatusCode::OK, &"ok")),
         (&Method::GET, ["dapr", "subscribe"]) => Ok(ingest::subscriptions()),
         (&Method::POST, ["events", topic]) => Ok(ingest::deliver(&dapr, topic, request).await),
         (&Method::GET, ["api", user_id, "audit"]) => {
@@ -38,10 +32,6 @@ async fn route(request: &Incoming, settings: &Settings) -> Result<Response, Prob
             let page = store::list(&dapr, user_id, &query).await?;
             Ok(service_kit::json(http::StatusCode::OK, &page))
         }
-        _ => Err(Problem::not_found(format!(
-            "no route for {} /{}",
-            request.method,
-            request.segments.join("/")
-        ))),
+        _ => Err(Problem::no_route(request)),
     }
 }

@@ -25,15 +25,13 @@ const STORE: &str = "notifier-state";
 
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
-    let request = Incoming::new(request);
-    route(&request).await.unwrap_or_else(Problem::into_response)
+    service_kit::serve(request, route).await
 }
 
 async fn route(req: &Incoming) -> Result<Response, Problem> {
     let dapr = Settings::from_env().dapr_for(req);
     let now = chrono::Utc::now();
     match (&req.method, req.path().as_slice()) {
-        (&Method::GET, ["healthz"]) => Ok(service_kit::json(http::StatusCode::OK, &"ok")),
         (&Method::GET, ["dapr", "subscribe"]) => Ok(subscriptions()),
         (&Method::POST, ["events", "task-events"]) => Ok(subscriber::reply(
             schedule::on_task_event(&dapr, req, now).await,
@@ -50,11 +48,7 @@ async fn route(req: &Incoming) -> Result<Response, Problem> {
             service_kit::auth::require_user(&dapr, req, user, now.timestamp()).await?;
             deliver::mark_read(&dapr, user, id).await
         }
-        _ => Err(Problem::not_found(format!(
-            "no route for {} /{}",
-            req.method,
-            req.segments.join("/")
-        ))),
+        _ => Err(Problem::no_route(req)),
     }
 }
 

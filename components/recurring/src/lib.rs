@@ -20,9 +20,11 @@ const TOPIC: &str = "task-events";
 
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
-    let request = Incoming::new(request);
-    match (&request.method, request.path().as_slice()) {
-        (&Method::GET, ["healthz"]) => service_kit::json(http::StatusCode::OK, &"ok"),
+    service_kit::serve(request, route).await
+}
+
+async fn route(request: &Incoming) -> Result<Response, Problem> {
+    Ok(match (&request.method, request.path().as_slice()) {
         (&Method::GET, ["dapr", "subscribe"]) => subscriber::subscriptions(&[TopicSubscription {
             pubsubname: PUBSUB.into(),
             topic: TOPIC.into(),
@@ -31,14 +33,9 @@ async fn handle(request: http::Request<Vec<u8>>) -> Response {
         }]),
         (&Method::POST, ["events", "task-events"]) => {
             let outcome =
-                next::on_task_event(&Settings::from_env().dapr_for(&request), &request).await;
+                next::on_task_event(&Settings::from_env().dapr_for(request), request).await;
             subscriber::reply(outcome)
         }
-        _ => Problem::not_found(format!(
-            "no route for {} /{}",
-            request.method,
-            request.segments.join("/")
-        ))
-        .into_response(),
-    }
+        _ => return Err(Problem::no_route(request)),
+    })
 }

@@ -17,14 +17,13 @@ mod store;
 mod tasks;
 mod web;
 
-use service_kit::{Incoming, Response};
+use service_kit::Response;
 use spin_sdk::http_component;
 
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
-    let request = Incoming::new(request);
-    let ctx = context::Ctx::for_request(&request);
-    routes::route(&ctx, &request)
-        .await
-        .unwrap_or_else(service_kit::Problem::into_response)
+    service_kit::serve(request, async |request| {
+        routes::route(&context::Ctx::for_request(request), request).await
+    })
+    .await
 }

@@ -1,4 +1,6 @@
-//! The route table: every public and internal path of todo-api.
+//! The route table: every public and internal path of todo-api. `/healthz`
+//! and the sidecar's credentials on `/dapr`, `/job` and `/internal` are
+//! answered before it, by `service_kit::serve`.
 
 use http::Method;
 use service_kit::{Incoming, Problem, Response};
@@ -11,7 +13,6 @@ const OPENAPI: &str = include_str!("../openapi.json");
 pub async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
     let path = req.path();
     match (&req.method, path.as_slice()) {
-        (&Method::GET, ["healthz"]) => Ok(service_kit::json(http::StatusCode::OK, &"ok")),
         (&Method::GET, ["api", "openapi.json"]) => Ok(openapi()),
         (&Method::GET, ["dapr", "subscribe"]) => Ok(service_kit::subscriber::subscriptions(&[])),
         (&Method::POST, ["job", job]) => match job.strip_prefix("relay-") {
@@ -30,7 +31,7 @@ pub async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
             user_route(ctx, req, user, rest).await
         }
         _ if web::handles(req) => web::serve(ctx, req).await,
-        _ => Err(no_route(req)),
+        _ => Err(Problem::no_route(req)),
     }
 }
 
@@ -76,16 +77,8 @@ async fn user_route(
         (&Method::GET, ["notifications"]) | (&Method::POST, ["notifications", _, "read"]) => {
             forward::to(ctx, "notifier", req).await
         }
-        _ => Err(no_route(req)),
+        _ => Err(Problem::no_route(req)),
     }
-}
-
-fn no_route(req: &Incoming) -> Problem {
-    Problem::not_found(format!(
-        "no route for {} /{}; see /api/openapi.json",
-        req.method,
-        req.segments.join("/")
-    ))
 }
 
 fn openapi() -> Response {

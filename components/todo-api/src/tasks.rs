@@ -369,8 +369,8 @@ pub(crate) async fn delete_task(
 /// task, from the recurring service. Idempotent per (series, occurrence):
 /// a repeated request answers 200 with the id created the first time.
 pub async fn create_instance(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
-    // Dapr sets this header on service invocation; only recurring may call.
-    if req.header("dapr-caller-app-id") != Some("recurring") {
+    // The sidecar names the invoking app; only recurring may call.
+    if req.sidecar_caller() != Some("recurring") {
         return Err(Problem::forbidden(
             "only the recurring service creates instances",
         ));

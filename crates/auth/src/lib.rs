@@ -1,4 +1,5 @@
-//! HS256 JWTs: the one token format every service accepts.
+//! The credentials every service checks: HS256 JWTs from clients (the one
+//! token format the public API accepts) and the sidecar's app token ([`SidecarToken`]).
 //!
 //! Pure and free of I/O and clocks (the caller passes `now`), so it builds for
 //! the host and for `wasm32-wasip2` alike.
@@ -17,6 +18,9 @@ use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+
+mod sidecar;
+pub use sidecar::{SIDECAR_TOKEN_ENV, SIDECAR_TOKEN_HEADER, SidecarToken};
 
 /// What a token asserts.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -48,6 +52,27 @@ pub enum AuthError {
     /// `exp` is at or before now.
     #[error("the token has expired: get a new one")]
     Expired,
+    /// `nbf` is after now, or `iat` more than [`CLOCK_SKEW_SECS`] ahead of now.
+    #[error("the token is not valid yet: check the issuing host's clock")]
+    NotYetValid,
+    /// Longer than [`MAX_TOKEN_BYTES`]: no token this system issues comes near it.
+    #[error("the token is too long")]
+    TooLong,
+}
+
+/// The longest token accepted; larger ones are refused before any decoding.
+pub const MAX_TOKEN_BYTES: usize = 4096;
+
+/// How far ahead of this host's clock an issuer's clock may run (`iat`).
+pub const CLOCK_SKEW_SECS: i64 = 60;
+
+/// The claims as read, with the optional ones [`Claims`] does not carry.
+#[derive(Deserialize)]
+struct ReadClaims {
+    #[serde(flatten)]
+    claims: Claims,
+    #[serde(default)]
+    nbf: Option<i64>,
 }
 
 const ALGORITHM: &str = "HS256";
@@ -100,6 +125,9 @@ pub fn sign(claims: &Claims, secret: &[u8]) -> String {
 /// An empty secret is refused outright ([`AuthError::BadSignature`]): a
 /// misconfigured service must not accept tokens anyone could sign.
 pub fn verify(token: &str, secret: &[u8], now_unix: i64) -> Result<Claims, AuthError> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(AuthError::TooLong);
+    }
     let mut parts = token.split('.');
     let (Some(header_b64), Some(claims_b64), Some(signature_b64), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -129,9 +157,13 @@ pub fn verify(token: &str, secret: &[u8], now_unix: i64) -> Result<Claims, AuthE
         .map_err(|_| AuthError::BadSignature)?;
 
     let claims_json = B64.decode(claims_b64).map_err(|_| AuthError::Malformed)?;
-    let claims: Claims = serde_json::from_slice(&claims_json).map_err(|_| AuthError::Malformed)?;
+    let ReadClaims { claims, nbf } =
+        serde_json::from_slice(&claims_json).map_err(|_| AuthError::Malformed)?;
     if claims.exp <= now_unix {
         return Err(AuthError::Expired);
+    }
+    if nbf.is_some_and(|nbf| nbf > now_unix) || claims.iat > now_unix + CLOCK_SKEW_SECS {
+        return Err(AuthError::NotYetValid);
     }
     Ok(claims)
 }
@@ -270,6 +302,57 @@ mod tests {
         assert!(verify(&token, SECRET, exp - 1).is_ok());
         assert_eq!(verify(&token, SECRET, exp), Err(AuthError::Expired));
         assert_eq!(verify(&token, SECRET, exp + 1), Err(AuthError::Expired));
+    }
+
+    #[test]
+    fn not_yet_valid_tokens_are_refused() {
+        let nbf = raw_token(
+            r#"{"alg":"HS256"}"#,
+            &format!(
+                r#"{{"sub":"alice","exp":{},"iat":{NOW},"nbf":{}}}"#,
+                NOW + 3600,
+                NOW + 10
+            ),
+            SECRET,
+        );
+        assert_eq!(verify(&nbf, SECRET, NOW), Err(AuthError::NotYetValid));
+        assert!(verify(&nbf, SECRET, NOW + 10).is_ok());
+        let issued_ahead = Claims {
+            iat: NOW + CLOCK_SKEW_SECS + 1,
+            ..claims()
+        };
+        let token = sign(&issued_ahead, SECRET);
+        assert_eq!(verify(&token, SECRET, NOW), Err(AuthError::NotYetValid));
+        let within_skew = Claims {
+            iat: NOW + CLOCK_SKEW_SECS,
+            ..claims()
+        };
+        assert!(verify(&sign(&within_skew, SECRET), SECRET, NOW).is_ok());
+    }
+
+    #[test]
+    fn an_oversized_token_is_refused_before_decoding() {
+        let big = format!("{}.{}.x", "a".repeat(MAX_TOKEN_BYTES), "b");
+        assert_eq!(verify(&big, SECRET, NOW), Err(AuthError::TooLong));
+    }
+
+    /// Key-locating headers are never followed: a token naming the
+    /// attacker's key (`jku`, `jwk`, `kid`) and signed with it is refused.
+    #[test]
+    fn key_headers_point_nowhere() {
+        let claims = r#"{"sub":"alice","exp":1700003600,"iat":1700000000}"#;
+        for header in [
+            r#"{"alg":"HS256","kid":"../../dev/null"}"#,
+            r#"{"alg":"HS256","jku":"http://127.0.0.1:9/keys.json"}"#,
+            r#"{"alg":"HS256","jwk":{"kty":"oct","k":"YXR0YWNrZXI"}}"#,
+        ] {
+            let token = raw_token(header, claims, b"attacker");
+            assert_eq!(
+                verify(&token, SECRET, NOW),
+                Err(AuthError::BadSignature),
+                "{header}"
+            );
+        }
     }
 
     #[test]

@@ -4,6 +4,9 @@
 pub struct Settings {
     /// Port of this component's own Dapr sidecar.
     pub dapr_http_port: u16,
+    /// The app token this component's sidecar sends (`APP_API_TOKEN`), when
+    /// the host put it in the environment.
+    pub sidecar_token: Option<todo_auth::SidecarToken>,
 }
 
 impl Settings {
@@ -13,6 +16,12 @@ impl Settings {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(3500);
-        Self { dapr_http_port }
+        let sidecar_token = std::env::var(todo_auth::SIDECAR_TOKEN_ENV)
+            .ok()
+            .and_then(todo_auth::SidecarToken::new);
+        Self {
+            dapr_http_port,
+            sidecar_token,
+        }
     }
 }

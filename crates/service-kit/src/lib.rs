@@ -3,6 +3,7 @@
 //!
 //! - [`SpinTransport`]: the Dapr client's transport over Spin/wasi outbound HTTP.
 //! - [`Problem`]: one mapping of errors to `application/problem+json`.
+//! - [`serve`]: the request skeleton (health, the sidecar's token, errors).
 //! - [`Incoming`]: a parsed request (path segments, query pairs, JSON body).
 //! - [`auth`]: bearer-token checks against the JWT secret in the Dapr secret store.
 //! - [`subscriber`]: decoding Dapr deliveries and replying to them.
@@ -15,12 +16,14 @@ pub mod paged_log;
 pub mod paging;
 mod problem;
 mod request;
+mod serve;
 pub mod subscriber;
 mod transport;
 
 pub use config::Settings;
 pub use problem::{FieldError, Problem};
 pub use request::{Incoming, MAX_BODY_BYTES};
+pub use serve::{SIDECAR_TOKEN_SECRET_KEY, serve};
 pub use transport::{Dapr, SpinTransport};
 
 /// The response type every handler returns.

@@ -58,6 +58,15 @@ impl Problem {
         Self::new(StatusCode::NOT_FOUND, detail)
     }
 
+    /// 404 for a path and method no route answers.
+    pub fn no_route(request: &crate::Incoming) -> Self {
+        Self::not_found(format!(
+            "no route for {} /{}; see /api/openapi.json",
+            request.method,
+            request.segments.join("/")
+        ))
+    }
+
     /// 422 with the list of invalid fields.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let detail = errors

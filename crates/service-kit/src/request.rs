@@ -21,6 +21,8 @@ pub struct Incoming {
     pub headers: http::HeaderMap,
     /// The whole body.
     pub body: Vec<u8>,
+    /// Set by [`crate::serve`] once the sidecar's app token was checked.
+    pub(crate) from_sidecar: bool,
 }
 
 impl Incoming {
@@ -54,6 +56,7 @@ impl Incoming {
             raw_query,
             headers: parts.headers,
             body,
+            from_sidecar: false,
         }
     }
 
@@ -114,6 +117,15 @@ impl Incoming {
         }
         serde_json::from_slice(&self.body)
             .map_err(|e| Problem::bad_request(format!("the body is not valid JSON: {e}")))
+    }
+
+    /// The Dapr app id of the service that invoked this one through its
+    /// sidecar (`dapr-caller-app-id`). Only set for requests that carried the
+    /// sidecar's app token: from anyone else the header means nothing.
+    pub fn sidecar_caller(&self) -> Option<&str> {
+        self.from_sidecar
+            .then(|| self.header("dapr-caller-app-id"))
+            .flatten()
     }
 
     /// The first value of query parameter `name`.
