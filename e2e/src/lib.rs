@@ -13,6 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 pub mod api;
 pub mod bench;
+pub mod drills;
 pub mod events;
 mod kafka;
 

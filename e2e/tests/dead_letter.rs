@@ -165,17 +165,19 @@ async fn an_invalid_reminder_event_is_dead_lettered_by_its_consumers() -> Result
 
 #[tokio::test]
 async fn every_consumer_subscribes_with_a_dead_letter_topic() -> Result<()> {
-    // What the sidecars were told at start-up: every subscription names its
-    // topic's dead-letter topic, so exhausted retries and DROP end there.
+    // What the sidecars were told at start-up (their metadata API lists the
+    // subscriptions they hold): every subscription names its topic's
+    // dead-letter topic, so exhausted retries and DROP end there.
     let stack = Stack::from_env()?;
-    for (app, port) in [("recurring", 8082), ("notifier", 8083), ("audit", 8084)] {
-        let url = format!("http://127.0.0.1:{}/dapr/subscribe", stack.port(port));
-        let list: Value = stack
+    for (app, sidecar) in [("recurring", 3501), ("notifier", 3502), ("audit", 3503)] {
+        let url = format!("http://127.0.0.1:{}/v1.0/metadata", stack.port(sidecar));
+        let metadata: Value = stack
             .raw(reqwest::Method::GET, &url)
             .send()
             .await?
             .json()
             .await?;
+        let list = &metadata["subscriptions"];
         let subs = list.as_array().context("a subscription list")?;
         ensure!(!subs.is_empty(), "{app} subscribes to nothing");
         for sub in subs {

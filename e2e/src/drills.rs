@@ -1,0 +1,189 @@
+//! What the failure drills share: a writer that records each outcome, the
+//! processes killed and brought back however a drill ends, and exact counts
+//! of stored tasks and audit entries.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::Stack;
+
+/// Longer than the outbox relay's safety-net delay (10 s) plus a run of it.
+pub const SETTLE: Duration = Duration::from_secs(15);
+/// How long effects may take to appear after the restart.
+pub const CATCH_UP: Duration = Duration::from_secs(90);
+
+/// Restarts what a drill killed when dropped, so a failing drill still
+/// leaves the stack whole for the tests after it.
+pub struct Killed<'a> {
+    stack: &'a Stack,
+    restart: &'static str,
+    restarted: bool,
+}
+
+impl<'a> Killed<'a> {
+    /// Kills `processes` (`scripts/stack kill`); `restart` names what
+    /// `scripts/stack restart` brings back.
+    pub fn kill(stack: &'a Stack, processes: &[&str], restart: &'static str) -> Result<Self> {
+        let mut args = vec!["kill"];
+        args.extend_from_slice(processes);
+        stack.control(&args)?;
+        Ok(Self {
+            stack,
+            restart,
+            restarted: false,
+        })
+    }
+
+    /// Starts the killed processes again (off the async runtime: the script
+    /// waits until they are healthy).
+    pub async fn restart(&mut self) -> Result<()> {
+        self.restarted = true;
+        let stack = self.stack.clone();
+        let name = self.restart;
+        tokio::task::spawn_blocking(move || stack.control(&["restart", name])).await?
+    }
+}
+
+impl Drop for Killed<'_> {
+    fn drop(&mut self) {
+        if !self.restarted
+            && let Err(e) = self.stack.control(&["restart", self.restart])
+        {
+            eprintln!("could not restart {}: {e:#}", self.restart);
+        }
+    }
+}
+
+/// What one create of the writer got back.
+#[derive(Debug)]
+pub enum Outcome {
+    /// 201 with this id: the write is acknowledged.
+    Acknowledged(u64),
+    /// Anything else (refused connection, 5xx): the write may or may not
+    /// have happened, but must then have happened whole.
+    Unknown(String),
+}
+
+/// Creates tasks titled `{prefix} {n}` one after another, pausing `pace`
+/// between them, until `count` are acknowledged (or a minute passes), and
+/// returns each outcome in order.
+pub async fn write(
+    stack: Stack,
+    user: String,
+    prefix: &'static str,
+    count: usize,
+    pace: Duration,
+) -> Vec<Outcome> {
+    let started = Instant::now();
+    let mut outcomes = Vec::with_capacity(count);
+    let mut acknowledged = 0;
+    for n in 0.. {
+        if acknowledged == count || started.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        let body = json!({"title": format!("{prefix} {n}")});
+        let outcome = match stack.call(Method::POST, &user, "/tasks", Some(body)).await {
+            Ok(reply) if reply.status == StatusCode::CREATED => {
+                acknowledged += 1;
+                Outcome::Acknowledged(reply.body["id"].as_u64().unwrap_or_default())
+            }
+            Ok(reply) => Outcome::Unknown(format!("{}: {}", reply.status, reply.body)),
+            Err(e) => Outcome::Unknown(format!("{e:#}")),
+        };
+        outcomes.push(outcome);
+        tokio::time::sleep(pace).await;
+    }
+    outcomes
+}
+
+/// Every item of a paged list at `path` (relative to `/api/{user}`).
+pub async fn every_page(stack: &Stack, user: &str, path: &str) -> Result<Vec<Value>> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let page_path = match &cursor {
+            Some(c) => format!("{path}{sep}limit=500&cursor={c}"),
+            None => format!("{path}{sep}limit=500"),
+        };
+        let page = stack.get_json(user, &page_path).await?;
+        items.extend(
+            page["items"]
+                .as_array()
+                .context("a page has items")?
+                .iter()
+                .cloned(),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return Ok(items),
+        }
+    }
+}
+
+/// How many `task.created` entries audit holds per task id.
+pub async fn created_entries(stack: &Stack, user: &str) -> Result<BTreeMap<u64, usize>> {
+    let mut counts = BTreeMap::new();
+    for entry in every_page(stack, user, "/audit?type=task.created").await? {
+        let id = entry["task_id"]
+            .as_u64()
+            .context("an entry has a task id")?;
+        *counts.entry(id).or_default() += 1;
+    }
+    Ok(counts)
+}
+
+/// Waits until audit has an entry for each of `ids`, lets the relay's
+/// safety net run, then checks each task has exactly one `task.created`
+/// entry and no other task has any.
+pub async fn exactly_one_created_each(
+    stack: &Stack,
+    user: &str,
+    ids: &BTreeSet<u64>,
+) -> Result<()> {
+    stack
+        .eventually("an audit entry for every task", CATCH_UP, || async {
+            let counts = created_entries(stack, user).await?;
+            Ok(ids.iter().all(|id| counts.contains_key(id)).then_some(()))
+        })
+        .await?;
+    tokio::time::sleep(SETTLE).await;
+    let counts = created_entries(stack, user).await?;
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    ensure!(
+        twice.is_empty(),
+        "task.created recorded more than once: {twice:?}"
+    );
+    let found: BTreeSet<u64> = counts.keys().copied().collect();
+    ensure!(
+        &found == ids,
+        "audit's tasks {found:?} differ from the stored ones {ids:?}"
+    );
+    Ok(())
+}
+
+/// The ids of `user`'s stored tasks.
+pub async fn stored_ids(stack: &Stack, user: &str) -> Result<BTreeSet<u64>> {
+    Ok(every_page(stack, user, "/tasks")
+        .await?
+        .iter()
+        .filter_map(|t| t["id"].as_u64())
+        .collect())
+}
+
+/// Lets the writer get `after` writes in before the crash.
+pub async fn after_writes(stack: &Stack, user: &str, after: usize) -> Result<()> {
+    stack
+        .eventually("the first writes", Duration::from_secs(30), || async {
+            Ok((stack.get_json(user, "/tasks?limit=1").await?["total"]
+                .as_u64()
+                .unwrap_or(0)
+                >= after as u64)
+                .then_some(()))
+        })
+        .await
+}

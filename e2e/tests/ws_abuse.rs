@@ -1,0 +1,128 @@
+//! Hostile WebSocket clients against the real realtime service: connection
+//! churn, garbage and oversized frames, and a client that never reads. The
+//! service stays up, other clients keep receiving, and its memory returns
+//! to where it was.
+//!
+//! Disruptive (it measures the shared realtime process's memory, which
+//! other tests' sockets would move), so it runs alone.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, ensure};
+use e2e::{Stack, close_code, next_about};
+use futures_util::{SinkExt, StreamExt, stream};
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+/// Connections opened and closed by the churn.
+const CHURN: usize = 10_000;
+/// Of them at once.
+const CHURN_PARALLEL: usize = 50;
+
+/// Resident memory of the first realtime replica, in KiB.
+fn realtime_rss_kib(stack: &Stack) -> Result<u64> {
+    let pid = std::fs::read_to_string(format!("{}/pids/realtime.pid", stack.dir))?;
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid.trim()))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .context("VmRSS in /proc/PID/status")
+}
+
+/// A client of `user` that must still receive a change made now.
+async fn still_served(stack: &Stack, user: &str) -> Result<()> {
+    let mut socket = stack.connect(user, "").await?;
+    let task = stack
+        .create_task(user, json!({"title": "still served"}))
+        .await?;
+    let id = task["id"].as_u64().context("an id")?;
+    next_about(&mut socket, "task.created", id, Duration::from_secs(20)).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn disruptive_websocket_abuse_leaves_the_service_up_and_its_memory_where_it_was() -> Result<()>
+{
+    let stack = Stack::from_env()?;
+    let watcher = stack.new_user("abuse-watcher");
+    let mut watching = stack.connect(&watcher, "").await?;
+    // Warm the service (buffers, allocator) before the baseline.
+    still_served(&stack, &stack.new_user("abuse-warm")).await?;
+    let baseline = realtime_rss_kib(&stack)?;
+
+    // 1. Churn: 10,000 connects and closes, 50 at a time.
+    let churner = stack.new_user("abuse-churn");
+    let started = Instant::now();
+    let failures = stream::iter(0..CHURN)
+        .map(|_| {
+            let (stack, user) = (stack.clone(), churner.clone());
+            async move {
+                let mut socket = stack.connect(&user, "").await?;
+                socket.close(None).await?;
+                anyhow::Ok(())
+            }
+        })
+        .buffer_unordered(CHURN_PARALLEL)
+        .filter(|r| std::future::ready(r.is_err()))
+        .count()
+        .await;
+    let churn_time = started.elapsed();
+    println!("{CHURN} connects and closes in {churn_time:?}, {failures} failed");
+    ensure!(failures == 0, "{failures} of {CHURN} connects failed");
+
+    // 2. Garbage: binary, non-JSON text and oversized frames close only
+    //    their own socket, with the documented codes.
+    let vandal = stack.new_user("abuse-vandal");
+    for (message, code) in [
+        (Message::Binary(vec![0xde, 0xad, 0xbe, 0xef].into()), 1003),
+        (Message::Text("{not json".into()), 1003),
+        (Message::Text("x".repeat(70 * 1024).into()), 1009),
+    ] {
+        let mut socket = stack.connect(&vandal, "").await?;
+        socket.send(message).await?;
+        ensure!(
+            close_code(&mut socket, Duration::from_secs(10)).await? == Some(code),
+            "expected close code {code}"
+        );
+    }
+
+    // 3. A client that never reads while 300 changes of its user pile up:
+    //    the per-socket queue bounds what the service holds for it (1013
+    //    when full), and nobody else notices.
+    let sleeper = stack.new_user("abuse-sleeper");
+    let never_reads = stack.connect(&sleeper, "").await?;
+    for n in 0..300 {
+        stack
+            .create_task(
+                &sleeper,
+                json!({"title": format!("unread {n}"), "description": "x".repeat(1500)}),
+            )
+            .await?;
+    }
+    drop(never_reads);
+
+    // The watcher, connected all along, still receives; a new client too.
+    let task = stack
+        .create_task(&watcher, json!({"title": "after the abuse"}))
+        .await?;
+    let id = task["id"].as_u64().context("an id")?;
+    next_about(&mut watching, "task.created", id, Duration::from_secs(20)).await?;
+    still_served(&stack, &stack.new_user("abuse-after")).await?;
+
+    // Memory back near the baseline once the sockets are gone (the
+    // allocator may keep a little; 10,000 leaked sockets would be ~100 MiB).
+    let after = stack
+        .eventually(
+            "memory back near the baseline",
+            Duration::from_secs(30),
+            || async {
+                let now = realtime_rss_kib(&stack)?;
+                Ok((now <= baseline + baseline / 4 + 8 * 1024).then_some(now))
+            },
+        )
+        .await
+        .with_context(|| format!("baseline {baseline} KiB"))?;
+    println!("realtime RSS: {baseline} KiB before, {after} KiB after");
+    Ok(())
+}
