@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { APP, PHONE, axe, launch, newUser, rest, shot, signedIn, tasksOf, until } from './helpers.mjs';
+import { APP, PHONE, axe, idpToken, launch, newUser, rest, shot, signedIn, tasksOf, until } from './helpers.mjs';
 
 let browser;
 before(async () => {
@@ -219,5 +219,25 @@ test('every view at phone width, with no axe violations', async () => {
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   assert.deepEqual(await axe(page), []);
   await shot(page, 'sign-in-phone');
+  await context.close();
+});
+
+test("a pasted identity-provider token signs in for its user, per tab, and its expiry sends the tab back to sign-in", async () => {
+  const user = newUser('idp');
+  await rest(user, 'POST', '/tasks', { title: 'mine only' });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${APP}/sign-in`);
+  await page.getByLabel('Access token').fill(await idpToken(user, 6));
+  await page.getByRole('button', { name: 'Use token' }).click();
+  await page.locator('li.task', { hasText: 'mine only' }).waitFor();
+  // Another tab of the same browser has its own sign-in.
+  const other = await context.newPage();
+  await other.goto(`${APP}/tasks`);
+  await other.getByRole('heading', { name: 'Sign in' }).waitFor();
+  await other.close();
+  // At the token's exp the tab is signed out, saying why.
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 10000 });
+  await page.getByText(/expired/).first().waitFor();
   await context.close();
 });

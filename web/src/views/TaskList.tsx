@@ -37,6 +37,7 @@ function filtersFromUrl(): Filters {
 
 export function TaskListView() {
   const [filters, setFilters] = useState<Filters>(filtersFromUrl);
+  const [formKey, setFormKey] = useState(0);
   const list = useMemo(() => new TaskList(filters), [filters]);
   const [, setTick] = useState(0);
   const rerender = () => setTick((n) => n + 1);
@@ -155,10 +156,11 @@ export function TaskListView() {
       <QuickAdd />
       <details class="filters" open={matchMedia('(min-width: 700px)').matches}>
         <summary>Filter, search and sort</summary>
-        <form role="search" onSubmit={(e) => e.preventDefault()} class="filter-form">
+        {/* Text boxes are uncontrolled: a list update while someone types must not reset them; Clear remounts the form. */}
+        <form key={formKey} role="search" onSubmit={(e) => e.preventDefault()} class="filter-form">
           <label>
             Search
-            <input type="search" name="q" value={filters.q} onChange={(e) => set({ q: e.currentTarget.value })} />
+            <input type="search" name="q" defaultValue={filters.q} onChange={(e) => set({ q: e.currentTarget.value })} />
           </label>
           <label>
             Status
@@ -185,11 +187,11 @@ export function TaskListView() {
           </fieldset>
           <label>
             Tags (all of)
-            <input name="tags" value={filters.tags.join(', ')} onChange={(e) => set({ tags: e.currentTarget.value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) })} />
+            <input name="tags" defaultValue={filters.tags.join(', ')} onChange={(e) => set({ tags: e.currentTarget.value.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) })} />
           </label>
           <label>
             Category
-            <input name="category" value={filters.category} onChange={(e) => set({ category: e.currentTarget.value })} />
+            <input name="category" defaultValue={filters.category} onChange={(e) => set({ category: e.currentTarget.value })} />
           </label>
           <label>
             Due from
@@ -217,7 +219,13 @@ export function TaskListView() {
               ))}
             </select>
           </label>
-          <button type="button" onClick={() => setFilters({ ...NO_FILTERS })}>
+          <button
+            type="button"
+            onClick={() => {
+              setFilters({ ...NO_FILTERS });
+              setFormKey((k) => k + 1);
+            }}
+          >
             Clear
           </button>
         </form>
