@@ -17,8 +17,8 @@ use anyhow::{Context, Result, ensure};
 use e2e::Stack;
 use e2e::api::Reply;
 use e2e::drills::{
-    CATCH_UP, Killed, Outcome, SETTLE, after_writes, every_page, exactly_one_created_each,
-    stored_ids, write,
+    CATCH_UP, Killed, SETTLE, acknowledged, after_writes, all_acknowledged, every_page,
+    exactly_one_created_each, stored_ids, write,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -43,13 +43,7 @@ async fn disruptive_crash_of_audit_and_its_sidecar_loses_and_repeats_nothing() -
     killed.restart().await?;
     println!("audit was down for {:?}", down.elapsed());
     let outcomes = writer.await?;
-    let acknowledged: BTreeSet<u64> = outcomes
-        .iter()
-        .map(|o| match o {
-            Outcome::Acknowledged(id) => Ok(*id),
-            Outcome::Unknown(why) => Err(anyhow::anyhow!("todo-api refused a write: {why}")),
-        })
-        .collect::<Result<_>>()?;
+    let acknowledged = all_acknowledged(&outcomes, "while audit was down")?;
     ensure!(
         acknowledged.len() == 60,
         "60 acknowledged writes: {outcomes:?}"
@@ -77,13 +71,7 @@ async fn disruptive_crash_of_todo_api_and_its_sidecar_keeps_every_acknowledged_w
     tokio::time::sleep(Duration::from_secs(1)).await;
     killed.restart().await?;
     let outcomes = writer.await?;
-    let acknowledged: BTreeSet<u64> = outcomes
-        .iter()
-        .filter_map(|o| match o {
-            Outcome::Acknowledged(id) => Some(*id),
-            Outcome::Unknown(_) => None,
-        })
-        .collect();
+    let acknowledged = acknowledged(&outcomes);
     let unknown = outcomes.len() - acknowledged.len();
     println!(
         "{} acknowledged, {unknown} without an answer",
@@ -132,15 +120,7 @@ async fn disruptive_crash_of_the_broker_loses_no_event() -> Result<()> {
     tokio::time::sleep(Duration::from_secs(3)).await;
     killed.restart().await?;
     let outcomes = writer.await?;
-    let acknowledged: BTreeSet<u64> = outcomes
-        .iter()
-        .map(|o| match o {
-            Outcome::Acknowledged(id) => Ok(*id),
-            Outcome::Unknown(why) => Err(anyhow::anyhow!(
-                "a write failed while the broker was down: {why}"
-            )),
-        })
-        .collect::<Result<_>>()?;
+    let acknowledged = all_acknowledged(&outcomes, "while the broker was down")?;
     ensure!(acknowledged.len() == 40, "40 acknowledged writes");
     exactly_one_created_each(&stack, &user, &acknowledged).await
 }
@@ -236,5 +216,61 @@ async fn disruptive_crash_of_recurring_creates_each_next_instance_once() -> Resu
         per_title.values().all(|n| *n == 2),
         "two of each series: {per_title:?}"
     );
+    Ok(())
+}
+
+/// The realtime service and its sidecar die while its user's changes go on:
+/// a device reconnecting with `since` misses nothing: it gets every missed
+/// frame in order, or is told to `resync` (and refetch) when the new
+/// process cannot prove it has them all.
+#[tokio::test]
+async fn disruptive_crash_of_realtime_costs_a_resuming_device_nothing() -> Result<()> {
+    let stack = Stack::from_env()?;
+    let user = stack.new_user("crash-realtime");
+    let mut socket = stack.connect(&user, "").await?;
+    let mut last_seq = 0;
+    for n in 0..3 {
+        let task = stack
+            .create_task(&user, json!({"title": format!("seen {n}")}))
+            .await?;
+        let id = task["id"].as_u64().context("an id")?;
+        let frame =
+            e2e::next_about(&mut socket, "task.created", id, Duration::from_secs(20)).await?;
+        last_seq = frame["seq"].as_u64().context("a seq")?;
+    }
+    let mut killed = Killed::kill(&stack, &["realtime", "realtime-dapr"], "realtime")?;
+    let mut missed = BTreeSet::new();
+    for n in 0..2 {
+        let task = stack
+            .create_task(&user, json!({"title": format!("missed {n}")}))
+            .await?;
+        missed.insert(task["id"].as_u64().context("an id")?);
+    }
+    killed.restart().await?;
+    let mut resumed = stack.connect(&user, &format!("since={last_seq}")).await?;
+    let mut seen = BTreeSet::new();
+    let mut expected_seq = last_seq + 1;
+    while seen != missed {
+        let frame = e2e::next_json(&mut resumed, CATCH_UP).await?;
+        if frame["type"] == "resync" {
+            println!("resync after the crash; the device refetches");
+            let stored = stored_ids(&stack, &user).await?;
+            ensure!(
+                missed.is_subset(&stored),
+                "the refetch has the missed tasks"
+            );
+            return Ok(());
+        }
+        let seq = frame["seq"].as_u64().context("a seq")?;
+        ensure!(
+            seq == expected_seq,
+            "frames resume in order without a gap: {frame}"
+        );
+        expected_seq += 1;
+        if let Some(id) = frame["task"]["id"].as_u64() {
+            seen.insert(id);
+        }
+    }
+    println!("the missed frames arrived in order after the crash");
     Ok(())
 }

@@ -165,6 +165,26 @@ fn tool_refusal(reason: &str) -> Value {
     })
 }
 
+/// Runs one tool for the chat's language model, with the same schemas,
+/// validation and writes as `tools/call`: the tool's result, or
+/// `{"isError": true, "refused": reason}` for a call the model can correct.
+pub(crate) async fn call_for_model(
+    ctx: &Ctx,
+    owner: &UserId,
+    name: &str,
+    arguments: &Value,
+) -> Result<Value, Problem> {
+    let params = json!({"name": name, "arguments": arguments});
+    Ok(match call_tool(ctx, owner, &params).await? {
+        Ok(result) if result["isError"] == true => {
+            let reason = result["content"][0]["text"].clone();
+            json!({"isError": true, "refused": reason})
+        }
+        Ok(result) => result["structuredContent"].clone(),
+        Err(error) => json!({"isError": true, "refused": error.message}),
+    })
+}
+
 /// Runs `tools/call`. The outer error is the store failing (a 503 for the
 /// client to retry); the inner one a malformed call.
 async fn call_tool(
@@ -218,8 +238,8 @@ async fn run(
         "list_tasks" => {
             let pairs = query_pairs(&arguments).map_err(Problem::invalid)?;
             let query = TaskQuery::from_pairs(&pairs).map_err(tasks::invalid)?;
-            let all = store::all_tasks(&ctx.dapr, user).await?;
-            Ok(json!(query.run(all.iter(), ctx.now)))
+            let listing = store::list(&ctx.dapr, user, &query, ctx.now).await?;
+            Ok(json!(listing.page(ctx.now)))
         }
         "get_task" => {
             let id = task_id(&mut arguments)?;
@@ -304,8 +324,9 @@ fn query_pairs(
     }
 }
 
-/// The tools, with JSON Schemas of their arguments.
-fn catalog() -> Vec<Value> {
+/// The tools, with JSON Schemas of their arguments (MCP's `tools/list`, and
+/// the chat model's tools).
+pub(crate) fn catalog() -> Vec<Value> {
     let task_id =
         json!({"type": "integer", "minimum": 1, "description": "The task's id (from list_tasks)."});
     let fields = json!({

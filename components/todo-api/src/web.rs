@@ -227,7 +227,7 @@ async fn dev_sign_in(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
 
 /// `POST /api/{user}/tasks/preview` `{"text", "timezone"?}`: the task that
 /// quick-add text would create (the chat's grammar) and what the API would
-/// refuse in it, without storing anything.
+/// refuse in it, or the question the chat would ask back; nothing is stored.
 pub fn preview(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
     tasks::user_id(user)?;
     let body = req.json()?;
@@ -268,15 +268,18 @@ pub fn preview(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Proble
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let task = chat::quick_add(text, ctx.now, &zone);
-    let problems = match NewTask::from_json(&task) {
-        Ok(_) => Vec::new(),
-        Err(e) => e.into_vec(),
+    let answer = match chat::quick_add(text, ctx.now, &zone) {
+        Ok(task) => {
+            let problems = match NewTask::from_json(&task) {
+                Ok(_) => Vec::new(),
+                Err(e) => e.into_vec(),
+            };
+            json!({"task": task, "errors": problems, "question": null})
+        }
+        // What the chat would ask back ("5 in the morning or the evening?").
+        Err(question) => json!({"task": null, "errors": [], "question": question}),
     };
-    Ok(service_kit::json(
-        StatusCode::OK,
-        &json!({"task": task, "errors": problems}),
-    ))
+    Ok(service_kit::json(StatusCode::OK, &answer))
 }
 
 #[cfg(test)]

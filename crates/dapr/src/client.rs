@@ -55,7 +55,7 @@ impl<T: Transport> DaprClient<T> {
             .map_err(|TransportError(e)| DaprError::Transport(format!("{operation}: {e}")))
     }
 
-    async fn call_ok(
+    pub(crate) async fn call_ok(
         &self,
         operation: &str,
         request: Request<Body>,
@@ -68,7 +68,7 @@ impl<T: Transport> DaprClient<T> {
         }
     }
 
-    fn request(
+    pub(crate) fn request(
         &self,
         operation: &str,
         method: Method,
@@ -87,7 +87,7 @@ impl<T: Transport> DaprClient<T> {
         })
     }
 
-    fn json_request(
+    pub(crate) fn json_request(
         &self,
         operation: &str,
         method: Method,
@@ -241,7 +241,7 @@ impl<T: Transport> DaprClient<T> {
 }
 
 /// Percent-encodes one path segment or query value.
-fn encode(segment: &str) -> String {
+pub(crate) fn encode(segment: &str) -> String {
     url::form_urlencoded::byte_serialize(segment.as_bytes())
         .collect::<String>()
         .replace('+', "%20")

@@ -7,15 +7,18 @@
 //! without a sidecar.
 //!
 //! Only the building blocks this system uses are covered: state (with ETags and
-//! transactions), pub/sub, jobs, secrets and service invocation.
+//! transactions), pub/sub, jobs, secrets, service invocation, and the
+//! Conversation API (alpha2) with the metadata that finds its component.
 
 mod client;
+mod conversation;
 mod error;
 mod jobs;
 mod pubsub;
 mod state;
 
 pub use client::{DaprClient, Transport, TransportError};
+pub use conversation::Component;
 pub use error::DaprError;
 pub use jobs::{FailurePolicy, Job};
 pub use pubsub::{CloudEvent, SubscriptionReply, TopicSubscription};

@@ -284,7 +284,7 @@ function Row({ task: t, onToggle, onDelete }: { task: Task; onToggle: (t: Task) 
   );
 }
 
-type Preview = { task: Record<string, unknown>; errors: { field: string; message: string }[] };
+type Preview = { task: Record<string, unknown> | null; errors: { field: string; message: string }[]; question: string | null };
 
 /** Quick add in everyday language, with a preview of what will be created. */
 function QuickAdd() {
@@ -318,6 +318,7 @@ function QuickAdd() {
     setError('');
     try {
       const p = await api<Preview>('POST', '/tasks/preview', { text, timezone: zone });
+      if (!p.task) throw new Error(p.question ?? 'Say what to add.');
       const task = await api<Task>('POST', '/tasks', p.task);
       applyTask(task);
       toast(`Added "${task.title}"`);
@@ -349,6 +350,7 @@ function QuickAdd() {
         </button>
       </div>
       <div id="quick-preview" class="preview" aria-live="polite">
+        {preview?.question && <span class="error">{preview.question}</span>}
         {t && (
           <>
             Will add <strong>{t.title || '(no title)'}</strong>

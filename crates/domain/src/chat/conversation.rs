@@ -3,9 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
-use super::TaskRef;
+use super::intent::{BulkAction, Intent, Question, TaskRef};
 use super::reply::Outcome;
+use super::undo::Change;
+use crate::due::TimeZone;
 use crate::task::{Task, TaskId};
 
 /// How many turns (user and assistant) a conversation keeps.
@@ -38,9 +41,27 @@ impl From<Unresolved> for Outcome {
     }
 }
 
+/// What the conversation is waiting for an answer to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Pending {
+    /// A bulk change listed and waiting for "yes" (or "no").
+    Bulk {
+        action: BulkAction,
+        ids: Vec<TaskId>,
+        #[serde(default)]
+        patch: Option<Value>,
+    },
+    /// A question was asked about `message`; the answer completes it.
+    Clarify { message: String, question: String },
+    /// "Shall I add it?" about a bare phrase.
+    ConfirmAdd { title: String },
+}
+
 /// A conversation's memory: its recent turns, the tasks it listed last (for
-/// "the second one") and the task it touched last (for "it").
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// "the second one"), the task it touched last (for "it"), what it is
+/// waiting for an answer to, and its last change (for "undo").
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Conversation {
     pub id: String,
     #[serde(default)]
@@ -49,6 +70,10 @@ pub struct Conversation {
     pub last_listed: Vec<TaskId>,
     #[serde(default)]
     pub last_task: Option<TaskId>,
+    #[serde(default)]
+    pub pending: Option<Pending>,
+    #[serde(default)]
+    pub undo: Option<Change>,
 }
 
 impl Conversation {
@@ -92,11 +117,75 @@ impl Conversation {
                     })
             }
             TaskRef::Title(words) => by_title(words, tasks),
+            // Several tasks are changed one by one by the caller, never resolved to one.
+            TaskRef::Ids(ids) => Err(Unresolved::NotFound(format!(
+                "one task among {}",
+                ids.iter()
+                    .map(|id| format!("#{id}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// Understands `message` in this conversation: an answer to the question
+    /// asked last completes the message it was about ("pm" after "at 7:
+    /// morning or evening?", "tomorrow" after "when?"), and "yes" to "shall I
+    /// add it?" adds it.
+    /// Returns the intent and the message it was read from (the completed
+    /// one, when the message answered a question).
+    pub fn understand(&self, message: &str, now: DateTime<Utc>, tz: &TimeZone) -> (Intent, String) {
+        let fresh = super::understand(message, now, tz);
+        let plain = (fresh.clone(), message.to_owned());
+        match &self.pending {
+            Some(Pending::ConfirmAdd { title }) if fresh == Intent::Yes => (
+                Intent::Add {
+                    body: json!({"title": title}),
+                    subtasks: Vec::new(),
+                    parent: None,
+                },
+                format!("add {title}"),
+            ),
+            Some(Pending::Clarify {
+                message: asked,
+                question,
+            }) => {
+                let answer_like = matches!(
+                    &fresh,
+                    Intent::Ask(Question::ConfirmAdd(_) | Question::Title | Question::When)
+                        | Intent::NotUnderstood(_)
+                );
+                if !answer_like {
+                    return plain;
+                }
+                let combined = complete(asked, question, message);
+                let again = super::understand(&combined, now, tz);
+                match &again {
+                    Intent::Ask(q) if q.kind() == question => plain,
+                    _ => (again, combined),
+                }
+            }
+            _ => plain,
         }
     }
 
     /// Records a user message, the outcome it had and the answer given.
+    /// A question asked becomes the pending one (about `message`).
     pub fn record(&mut self, message: &str, outcome: &Outcome, answer: &str, now: DateTime<Utc>) {
+        match outcome {
+            Outcome::Asked(Question::ConfirmAdd(title)) => {
+                self.pending = Some(Pending::ConfirmAdd {
+                    title: title.clone(),
+                });
+            }
+            Outcome::Asked(question) => {
+                self.pending = Some(Pending::Clarify {
+                    message: message.to_owned(),
+                    question: question.kind().to_owned(),
+                });
+            }
+            _ => {}
+        }
         match outcome {
             Outcome::Listed { tasks, .. } => {
                 self.last_listed = tasks.iter().map(|t| t.id).collect();
@@ -104,13 +193,21 @@ impl Conversation {
             Outcome::Ambiguous(tasks) => {
                 self.last_listed = tasks.iter().map(|t| t.id).collect();
             }
-            Outcome::Added(task) | Outcome::Updated(_, task) => self.last_task = Some(task.id),
+            Outcome::Added(task, _) | Outcome::Updated(_, task) => self.last_task = Some(task.id),
+            Outcome::Confirm { tasks, .. } | Outcome::Bulk { tasks, .. } => {
+                self.last_listed = tasks.iter().map(|t| t.id).collect();
+            }
             Outcome::Deleted(task) => {
                 self.last_task = None;
                 self.last_listed.retain(|id| *id != task.id);
             }
             _ => {}
         }
+        self.remember(message, answer, now);
+    }
+
+    /// Keeps a message and the answer given as the latest turns.
+    pub fn remember(&mut self, message: &str, answer: &str, now: DateTime<Utc>) {
         for (role, text) in [("user", message), ("assistant", answer)] {
             self.turns.push(Turn {
                 role: role.to_owned(),
@@ -121,6 +218,26 @@ impl Conversation {
         let excess = self.turns.len().saturating_sub(MAX_TURNS);
         self.turns.drain(..excess);
     }
+}
+
+/// The message `asked` about, completed by `answer` to the question `kind`.
+fn complete(asked: &str, kind: &str, answer: &str) -> String {
+    let answer = answer.trim();
+    if kind == "am_pm" {
+        let lower = answer.to_lowercase();
+        let evening = ["pm", "p.m", "evening", "afternoon", "night", "tonight"]
+            .iter()
+            .any(|w| lower.contains(w));
+        let part = if lower.contains("afternoon") {
+            "in the afternoon"
+        } else if evening {
+            "in the evening"
+        } else {
+            "in the morning"
+        };
+        return format!("{asked} {part}");
+    }
+    format!("{asked} {answer}")
 }
 
 /// The one task whose title is, or else contains every word of, `words`;
@@ -172,6 +289,7 @@ mod tests {
     use super::*;
     use crate::chat::Action;
     use crate::test_support::{task_with, utc};
+    use serde_json::json;
 
     fn tasks() -> Vec<Task> {
         [
@@ -240,6 +358,50 @@ mod tests {
             utc("2026-03-04T10:01:00Z"),
         );
         assert_eq!(chat.resolve(&TaskRef::Last, &tasks), Ok(2));
+    }
+
+    #[test]
+    fn an_answer_completes_the_message_the_question_was_about() {
+        let now = utc("2026-03-04T10:00:00Z");
+        let tz = TimeZone::parse("Europe/London").unwrap();
+        let mut chat = Conversation::new("c");
+        let (asked, _) = chat.understand("add call bob at 7", now, &tz);
+        assert_eq!(asked, Intent::Ask(Question::AmPm(7)));
+        chat.record(
+            "add call bob at 7",
+            &Outcome::Asked(Question::AmPm(7)),
+            "?",
+            now,
+        );
+        let (intent, message) = chat.understand("pm", now, &tz);
+        assert_eq!(message, "add call bob at 7 in the evening");
+        assert_eq!(
+            intent.to_json()["add"]["due_date"],
+            json!("2026-03-04T19:00:00Z")
+        );
+        // Another command is not taken as the answer.
+        assert_eq!(
+            chat.understand("show my tasks", now, &tz).1,
+            "show my tasks"
+        );
+
+        let mut chat = Conversation::new("c");
+        chat.record(
+            "remind me to call mom",
+            &Outcome::Asked(Question::When),
+            "?",
+            now,
+        );
+        let (intent, _) = chat.understand("tomorrow at 6pm", now, &tz);
+        assert_eq!(intent.to_json()["add"]["title"], json!("call mom"));
+
+        let mut chat = Conversation::new("c");
+        let bare = Question::ConfirmAdd("buy milk".into());
+        chat.record("buy milk", &Outcome::Asked(bare), "?", now);
+        assert_eq!(
+            chat.understand("yes", now, &tz).0.to_json(),
+            json!({"add": {"title": "buy milk"}})
+        );
     }
 
     #[test]

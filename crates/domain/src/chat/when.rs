@@ -1,98 +1,193 @@
-//! Dates and times in everyday English: "tomorrow at 5pm", "on friday",
-//! "next monday", "in 3 days", "2026-12-01 09:30", "tonight".
-//!
-//! The phrases are found among a message's words and taken out of it, so the
-//! words left over can be the task's title.
+//! When a task is due: a day, a time of day, or a moment counted from now
+//! ("in 2 hours"), read together and turned into a due date. A day without
+//! a time is an all-day due date; a time without a day is today, or
+//! tomorrow if that time has passed.
 
-use chrono::{DateTime, Datelike, Days, Months, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
+use super::clock::{Clock, Part, clock_at, hm, part_at};
+use super::dates::{Calendar, Day, month_first};
+use super::words::{Words, number};
 use crate::due::{Due, TimeZone};
 
-/// A message's words, each either still free or already understood.
-pub(super) struct Words {
-    words: Vec<String>,
-    taken: Vec<bool>,
+/// Words that belong to the day or time that follows them.
+const DAY_LEADS: &[&str] = &["on", "by", "for", "due", "until", "till", "before", "at"];
+const TIME_LEADS: &[&str] = &["at", "@", "by", "around", "from", "before"];
+
+/// Everything a message says about when.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct When {
+    pub day: Option<NaiveDate>,
+    pub time: Option<NaiveTime>,
+    /// "in 2 hours": a local moment.
+    pub exact: Option<NaiveDateTime>,
+    /// "at 7" with nothing to say morning or evening.
+    pub bare_hour: Option<u32>,
+    /// A date that does not exist, as written.
+    pub invalid: Option<String>,
 }
 
-impl Words {
-    pub(super) fn new(message: &str) -> Words {
-        let words: Vec<String> = message.split_whitespace().map(str::to_owned).collect();
-        let taken = vec![false; words.len()];
-        Words { words, taken }
+impl When {
+    pub(super) fn is_empty(&self) -> bool {
+        *self == When::default()
     }
+}
 
-    /// The lowercase word at `i` without surrounding punctuation, if still free.
-    pub(super) fn get(&self, i: usize) -> Option<String> {
-        if *self.taken.get(i)? {
-            return None;
+/// The calendar a message is read with.
+pub(super) fn calendar(now: DateTime<Utc>, tz: &TimeZone, past: bool) -> Calendar {
+    Calendar {
+        today: tz.local(now).date(),
+        month_first: month_first(tz.name()),
+        past,
+    }
+}
+
+/// Takes the lead word before `i` (e.g. "on" in "on friday"), if any.
+fn take_lead(words: &mut Words, i: usize, leads: &[&str]) {
+    if let Some((k, w)) = words.before(i)
+        && k + 1 == i
+        && leads.contains(&w)
+    {
+        words.take(k, 1);
+    }
+}
+
+/// Finds (and takes) a day named among the words.
+pub(super) fn take_day(words: &mut Words, cal: &Calendar) -> Option<Day> {
+    for i in 0..words.len() {
+        if let Some((day, len)) = cal.day_at(words, i) {
+            words.take(i, len);
+            take_lead(words, i, DAY_LEADS);
+            return Some(day);
         }
-        let word = self.words.get(i)?;
-        Some(
-            word.trim_matches(|c: char| {
-                matches!(c, ',' | '.' | '!' | '?' | ';' | ':' | '"' | '\'')
-            })
-            .to_lowercase(),
-        )
     }
+    None
+}
 
-    /// The word at `i` as written.
-    pub(super) fn raw(&self, i: usize) -> Option<&str> {
-        self.words.get(i).map(String::as_str)
-    }
-
-    pub(super) fn len(&self) -> usize {
-        self.words.len()
-    }
-
-    pub(super) fn take(&mut self, from: usize, count: usize) {
-        for slot in self.taken.iter_mut().skip(from).take(count) {
-            *slot = true;
+/// "in 2 hours", "in 30 minutes", "in an hour", "in 45 mins", "half an hour".
+fn take_from_now(words: &mut Words) -> Option<Duration> {
+    for i in 0..words.len() {
+        if words.get(i) != Some("in") {
+            continue;
         }
-    }
-
-    /// Whether the free words starting at `i` are `phrase` (space-separated, lowercase).
-    pub(super) fn matches(&self, i: usize, phrase: &str) -> bool {
-        phrase
-            .split(' ')
-            .enumerate()
-            .all(|(k, p)| self.get(i + k).as_deref() == Some(p))
-    }
-
-    /// Takes the first occurrence of any of `phrases`; returns which one.
-    pub(super) fn take_phrase<'p>(&mut self, phrases: &[&'p str]) -> Option<&'p str> {
-        for i in 0..self.len() {
-            for phrase in phrases {
-                if self.matches(i, phrase) {
-                    self.take(i, phrase.split(' ').count());
-                    return Some(phrase);
+        if words.matches(i + 1, "half an hour") {
+            words.take(i, 4);
+            return Some(Duration::minutes(30));
+        }
+        let (count, unit_at) = match words.get(i + 1).and_then(compact) {
+            Some((n, unit)) => {
+                let minutes = if unit == 'h' { n * 60 } else { n };
+                if unit == 'h' || unit == 'm' {
+                    words.take(i, 2);
+                    return Some(Duration::minutes(minutes.into()));
                 }
+                continue;
             }
+            None => (words.get(i + 1).and_then(number), i + 2),
+        };
+        let Some(count) = count else { continue };
+        let minutes = match words.get(unit_at).map(|u| u.trim_end_matches('s')) {
+            Some("minute" | "min" | "mn") => count,
+            Some("hour" | "hr") => count * 60,
+            _ => continue,
+        };
+        words.take(i, unit_at + 1 - i);
+        return Some(Duration::minutes(minutes.into()));
+    }
+    None
+}
+
+/// "30m", "2h", "1d", "1w", "15min" -> (15, 'm').
+pub(super) fn compact(word: &str) -> Option<(u32, char)> {
+    let digits: String = word.chars().take_while(char::is_ascii_digit).collect();
+    let unit = &word[digits.len()..];
+    let n = digits.parse().ok()?;
+    let unit = match unit {
+        "m" | "min" | "mins" => 'm',
+        "h" | "hr" | "hrs" => 'h',
+        "d" => 'd',
+        "w" | "wk" | "wks" => 'w',
+        _ => return None,
+    };
+    Some((n, unit))
+}
+
+/// Reads (and takes) everything said about when, relative to `now` in `tz`.
+pub(super) fn take_when(words: &mut Words, now: DateTime<Utc>, tz: &TimeZone) -> When {
+    let cal = calendar(now, tz, false);
+    let mut when = When::default();
+    if let Some(ahead) = take_from_now(words) {
+        let at = tz.local(now) + ahead;
+        when.exact = Some(at);
+        return when;
+    }
+    // "tonight", "this evening": today at that part of the day.
+    if let Some(p) =
+        words.take_phrase(&["tonight", "this morning", "this afternoon", "this evening"])
+    {
+        when.day = Some(cal.today);
+        let part = match p {
+            "this morning" => Part::Morning,
+            "this afternoon" => Part::Afternoon,
+            "this evening" => Part::Evening,
+            _ => Part::Night,
+        };
+        when.time = Some(part.time());
+        words.take_phrase(&["at"]);
+        take_clock(words, &mut when, Some(part));
+        return when;
+    }
+    match take_day(words, &cal) {
+        Some(Day::On(day)) => when.day = Some(day),
+        Some(Day::Invalid(text)) => when.invalid = Some(text),
+        None => {}
+    }
+    let part = (0..words.len()).find_map(|i| part_at(words, i).map(|(p, len)| (i, p, len)));
+    let part = part.map(|(i, p, len)| {
+        words.take(i, len);
+        p
+    });
+    take_clock(words, &mut when, part);
+    if when.time.is_none()
+        && when.bare_hour.is_none()
+        && let Some(part) = part
+    {
+        when.time = Some(part.time());
+    }
+    when
+}
+
+/// The clock time among the words, read in `part` of the day if one was said.
+fn take_clock(words: &mut Words, when: &mut When, part: Option<Part>) {
+    for i in 0..words.len() {
+        let Some((clock, len)) = clock_at(words, i) else {
+            continue;
+        };
+        words.take(i, len);
+        take_lead(words, i, TIME_LEADS);
+        match (clock, part) {
+            (Clock::At(t), _) => when.time = Some(t),
+            (Clock::Bare(h), Some(part)) => when.time = Some(part.hour(h)),
+            (Clock::Bare(h), None) => when.bare_hour = Some(h),
         }
-        None
-    }
-
-    /// The free words, as written, joined by single spaces.
-    pub(super) fn rest(&self) -> String {
-        self.words
-            .iter()
-            .zip(&self.taken)
-            .filter(|(_, taken)| !**taken)
-            .map(|(w, _)| w.as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
+        return;
     }
 }
 
-/// Finds a due date among the words (taking them), relative to `now` in `tz`.
-/// A day without a time is an all-day due date; a time without a day is
-/// today, or tomorrow if that time has passed.
-pub(super) fn take_due(words: &mut Words, now: DateTime<Utc>, tz: &TimeZone) -> Option<Due> {
-    let day = take_day(words, tz.local(now).date());
-    let time = take_time(words);
-    compose(day, time, now, tz)
+/// The due date `when` comes to, if it names one.
+pub(super) fn due(when: &When, now: DateTime<Utc>, tz: &TimeZone) -> Option<Due> {
+    if let Some(exact) = when.exact {
+        // To the minute: "in 2 hours" said at 10:00:27 is 12:00.
+        let exact = exact.date().and_time(hm(
+            chrono::Timelike::hour(&exact),
+            chrono::Timelike::minute(&exact),
+        ));
+        return Some(Due::At(tz.resolve(exact)));
+    }
+    compose(when.day, when.time, now, tz)
 }
 
-/// A due date from an optional day and time (see [`take_due`]).
+/// A due date from an optional day and time (see the module's rules).
 pub(super) fn compose(
     day: Option<NaiveDate>,
     time: Option<NaiveTime>,
@@ -108,166 +203,11 @@ pub(super) fn compose(
             if at.with_timezone(&Utc) > now {
                 Some(Due::At(at))
             } else {
-                let tomorrow = today.succ_opt()?;
-                Some(Due::At(tz.resolve(tomorrow.and_time(time))))
+                Some(Due::At(tz.resolve(today.succ_opt()?.and_time(time))))
             }
         }
         (None, None) => None,
     }
-}
-
-const WEEKDAYS: [(&str, Weekday); 14] = [
-    ("monday", Weekday::Mon),
-    ("tuesday", Weekday::Tue),
-    ("wednesday", Weekday::Wed),
-    ("thursday", Weekday::Thu),
-    ("friday", Weekday::Fri),
-    ("saturday", Weekday::Sat),
-    ("sunday", Weekday::Sun),
-    ("mon", Weekday::Mon),
-    ("tue", Weekday::Tue),
-    ("wed", Weekday::Wed),
-    ("thu", Weekday::Thu),
-    ("fri", Weekday::Fri),
-    ("sat", Weekday::Sat),
-    ("sun", Weekday::Sun),
-];
-
-/// A weekday by its English name or three-letter abbreviation.
-pub(super) fn weekday(word: &str) -> Option<Weekday> {
-    WEEKDAYS
-        .iter()
-        .find(|(name, _)| *name == word)
-        .map(|(_, w)| *w)
-}
-
-pub(super) fn take_day(words: &mut Words, today: NaiveDate) -> Option<NaiveDate> {
-    for i in 0..words.len() {
-        let Some(word) = words.get(i) else { continue };
-        // "on"/"by"/"due" before a day belong to it.
-        let lead =
-            usize::from(i > 0 && matches!(words.get(i - 1).as_deref(), Some("on" | "by" | "due")));
-        let found: Option<(NaiveDate, usize)> = match word.as_str() {
-            "today" | "tonight" => Some((today, 1)),
-            "tomorrow" | "tmr" => today.succ_opt().map(|d| (d, 1)),
-            "next" => match words.get(i + 1).as_deref() {
-                Some("week") => today.checked_add_days(Days::new(7)).map(|d| (d, 2)),
-                Some("month") => today.checked_add_months(Months::new(1)).map(|d| (d, 2)),
-                Some(w) => weekday(w).map(|w| (following(today, w, true), 2)),
-                None => None,
-            },
-            "in" => in_n_days(words, i, today),
-            w => weekday(w)
-                .map(|w| (following(today, w, false), 1))
-                .or_else(|| {
-                    NaiveDate::parse_from_str(w, "%Y-%m-%d")
-                        .ok()
-                        .map(|d| (d, 1))
-                }),
-        };
-        if let Some((day, len)) = found {
-            words.take(i - lead, len + lead);
-            return Some(day);
-        }
-    }
-    None
-}
-
-/// "in 3 days", "in 2 weeks", "in a month".
-fn in_n_days(words: &Words, i: usize, today: NaiveDate) -> Option<(NaiveDate, usize)> {
-    let count = match words.get(i + 1)?.as_str() {
-        "a" | "an" | "one" => 1,
-        n => n.parse::<u32>().ok().filter(|n| *n <= 3_660)?,
-    };
-    let unit = words.get(i + 2)?;
-    let day = match unit.trim_end_matches('s') {
-        "day" => today.checked_add_days(Days::new(count.into())),
-        "week" => today.checked_add_days(Days::new(u64::from(count) * 7)),
-        "month" => today.checked_add_months(Months::new(count)),
-        "year" => today.checked_add_months(Months::new(count.checked_mul(12)?)),
-        _ => None,
-    }?;
-    Some((day, 3))
-}
-
-/// `today` if it is `weekday`, else the next one.
-pub(super) fn on_or_after(today: NaiveDate, weekday: Weekday) -> NaiveDate {
-    if today.weekday() == weekday {
-        today
-    } else {
-        following(today, weekday, false)
-    }
-}
-
-/// The next `weekday` after `today` (a week later if `skip_this_week` and
-/// it falls in the current week).
-fn following(today: NaiveDate, weekday: Weekday, skip_this_week: bool) -> NaiveDate {
-    let ahead = (7 + weekday.num_days_from_monday() - today.weekday().num_days_from_monday()) % 7;
-    let ahead = if ahead == 0 { 7 } else { ahead };
-    let ahead = if skip_this_week && ahead < 7 - today.weekday().num_days_from_monday() {
-        ahead + 7
-    } else {
-        ahead
-    };
-    today + Days::new(ahead.into())
-}
-
-pub(super) fn take_time(words: &mut Words) -> Option<NaiveTime> {
-    for i in 0..words.len() {
-        let Some(word) = words.get(i) else { continue };
-        let lead = usize::from(i > 0 && matches!(words.get(i - 1).as_deref(), Some("at" | "@")));
-        let named = match word.as_str() {
-            "noon" | "midday" => NaiveTime::from_hms_opt(12, 0, 0),
-            "midnight" => NaiveTime::from_hms_opt(23, 59, 0),
-            "tonight" => NaiveTime::from_hms_opt(20, 0, 0),
-            _ => None,
-        };
-        if let Some(time) = named {
-            words.take(i - lead, 1 + lead);
-            return Some(time);
-        }
-        // "5pm", "5:30pm", "17:30", or "5 pm" / "5:30 pm".
-        let next = words.get(i + 1);
-        let (text, len) = match next.as_deref() {
-            Some(ampm @ ("am" | "pm")) if is_clock(&word) => (format!("{word}{ampm}"), 2),
-            _ => (word.clone(), 1),
-        };
-        if let Some(time) = clock(&text, lead == 1) {
-            words.take(i - lead, len + lead);
-            return Some(time);
-        }
-    }
-    None
-}
-
-fn is_clock(word: &str) -> bool {
-    !word.is_empty() && word.chars().all(|c| c.is_ascii_digit() || c == ':')
-}
-
-/// A clock time: `5pm`, `5:30am`, `17:30`; a bare hour (`5`) only after "at".
-fn clock(text: &str, after_at: bool) -> Option<NaiveTime> {
-    let (digits, offset) = if let Some(d) = text.strip_suffix("pm") {
-        (d, Some(12))
-    } else if let Some(d) = text.strip_suffix("am") {
-        (d, Some(0))
-    } else {
-        (text, None)
-    };
-    if !is_clock(digits) {
-        return None;
-    }
-    let (hour, minute) = match digits.split_once(':') {
-        Some((h, m)) if m.len() == 2 => (h.parse::<u32>().ok()?, m.parse::<u32>().ok()?),
-        Some(_) => return None,
-        None if offset.is_some() || after_at => (digits.parse::<u32>().ok()?, 0),
-        None => return None,
-    };
-    let hour = match offset {
-        Some(add) if (1..=12).contains(&hour) => hour % 12 + add,
-        Some(_) => return None,
-        None => hour,
-    };
-    NaiveTime::from_hms_opt(hour, minute, 0)
 }
 
 #[cfg(test)]
@@ -280,14 +220,14 @@ mod tests {
 
     fn due_in(message: &str) -> (Option<String>, String) {
         let mut words = Words::new(message);
-        let due = take_due(&mut words, utc(NOW), &tz("Europe/London"));
+        let when = take_when(&mut words, utc(NOW), &tz("Europe/London"));
+        let due = due(&when, utc(NOW), &tz("Europe/London"));
         (due.map(|d| d.to_string()), words.rest())
     }
 
     #[test]
     fn days_and_times_in_everyday_words() {
         for (message, due, rest) in [
-            ("buy milk tomorrow", "2026-03-05", "buy milk"),
             (
                 "buy milk tomorrow at 5pm",
                 "2026-03-05T17:00:00Z",
@@ -298,16 +238,20 @@ mod tests {
                 "2026-03-06T09:30:00Z",
                 "call mum",
             ),
-            ("pay rent next monday", "2026-03-09", "pay rent"),
             ("review in 3 days", "2026-03-07", "review"),
-            ("renew passport in a month", "2026-04-04", "renew passport"),
+            ("stretch in 2 hours", "2026-03-04T12:00:00Z", "stretch"),
             (
                 "dentist 2026-04-01 at 14:15",
                 "2026-04-01T14:15:00+01:00",
                 "dentist",
             ),
-            ("lunch at noon", "2026-03-04T12:00:00Z", "lunch"),
-            ("stretch at 9", "2026-03-05T09:00:00Z", "stretch"),
+            ("yoga tomorrow morning", "2026-03-05T09:00:00Z", "yoga"),
+            ("call at 7 in the evening", "2026-03-04T19:00:00Z", "call"),
+            (
+                "walk the dog tonight",
+                "2026-03-04T20:00:00Z",
+                "walk the dog",
+            ),
             ("taxes by sunday", "2026-03-08", "taxes"),
         ] {
             let (got, left) = due_in(message);
@@ -326,33 +270,10 @@ mod tests {
     }
 
     #[test]
-    fn next_weekday_skips_the_current_week() {
-        let wednesday: NaiveDate = "2026-03-04".parse().unwrap();
-        assert_eq!(
-            following(wednesday, Weekday::Fri, false).to_string(),
-            "2026-03-06"
-        );
-        assert_eq!(
-            following(wednesday, Weekday::Fri, true).to_string(),
-            "2026-03-13"
-        );
-        assert_eq!(
-            following(wednesday, Weekday::Mon, true).to_string(),
-            "2026-03-09"
-        );
-        assert_eq!(
-            following(wednesday, Weekday::Wed, false).to_string(),
-            "2026-03-11"
-        );
-    }
-
-    #[test]
-    fn clock_times() {
-        assert_eq!(clock("12am", false), NaiveTime::from_hms_opt(0, 0, 0));
-        assert_eq!(clock("12pm", false), NaiveTime::from_hms_opt(12, 0, 0));
-        assert_eq!(clock("13pm", false), None);
-        assert_eq!(clock("25:00", false), None);
-        assert_eq!(clock("7", false), None);
-        assert_eq!(clock("7", true), NaiveTime::from_hms_opt(7, 0, 0));
+    fn a_bare_hour_is_not_guessed() {
+        let mut words = Words::new("call bob at 7");
+        let when = take_when(&mut words, utc(NOW), &tz("Europe/London"));
+        assert_eq!(when.bare_hour, Some(7));
+        assert_eq!(due(&when, utc(NOW), &tz("Europe/London")), None);
     }
 }
