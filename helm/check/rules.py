@@ -25,6 +25,11 @@ CONNECTION_METADATA = {
 # Dapr's default consumer group for a pub/sub component is the app-id.
 DEFAULT_METADATA = {"consumerGroup": "{appID}"}
 PUBLIC_ROUTES = {"/api": ("todo-api", 80), "/ws": ("realtime", "ws")}
+# The web app, served by todo-api: its page at exactly "/" (a "/" Prefix
+# would route /internal, /job and /dapr too), its assets, its settings and
+# the paths it routes itself.
+WEB_ROUTES = ("/", "/assets", "/app", "/tasks", "/calendar", "/chat", "/notifications", "/activity", "/sign-in")
+PUBLIC_ROUTES |= {path: ("todo-api", 80) for path in WEB_ROUTES}
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -393,6 +398,9 @@ def check_ingress(docs):
                 if expected != actual:
                     errors.append(f"Ingress/{ingress['metadata']['name']}: {path.get('path')} -> {actual} "
                                   f"is not one of the public routes {PUBLIC_ROUTES}")
+                if path.get("path") == "/" and path.get("pathType") != "Exact":
+                    errors.append(f"Ingress/{ingress['metadata']['name']}: / must be pathType Exact, "
+                                  "or every internal path of todo-api is public")
     return errors
 
 

@@ -150,6 +150,12 @@ class RenderedChart(unittest.TestCase):
             paths.append(copy.deepcopy(paths[0]) | {"path": "/internal"})
         self.assert_reported(mutate, "/internal -> ('todo-api', 80) is not one of the public routes")
 
+    def test_a_web_app_root_matching_every_path_is_reported(self):
+        def mutate(docs):
+            paths = next(d for d in docs if d["kind"] == "Ingress")["spec"]["rules"][0]["http"]["paths"]
+            next(p for p in paths if p["path"] == "/")["pathType"] = "Prefix"
+        self.assert_reported(mutate, "/ must be pathType Exact")
+
 
 if __name__ == "__main__":
     unittest.main()
