@@ -94,7 +94,9 @@ async fn the_model_adds_a_task_through_the_tools_and_hears_a_refusal() -> Result
         .published("task-events", &user, 1, Duration::from_secs(40))
         .await?;
     ensure!(
-        events.len() == 1 && events[0]["type"] == "task.created" && events[0]["task_id"] == id,
+        events.len() == 1
+            && events[0]["event_type"] == "task.created"
+            && events[0]["task_id"] == id,
         "one task.created for #{id} on task-events: {events:#?}"
     );
     stack
