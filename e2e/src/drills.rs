@@ -68,6 +68,29 @@ pub enum Outcome {
     Unknown(String),
 }
 
+/// The ids of the acknowledged writes among `outcomes`.
+pub fn acknowledged(outcomes: &[Outcome]) -> BTreeSet<u64> {
+    outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Acknowledged(id) => Some(*id),
+            Outcome::Unknown(_) => None,
+        })
+        .collect()
+}
+
+/// The ids of `outcomes`, which must all be acknowledged (`what` names
+/// the disruption in the error when one is not).
+pub fn all_acknowledged(outcomes: &[Outcome], what: &str) -> Result<BTreeSet<u64>> {
+    outcomes
+        .iter()
+        .map(|o| match o {
+            Outcome::Acknowledged(id) => Ok(*id),
+            Outcome::Unknown(why) => Err(anyhow::anyhow!("a write failed {what}: {why}")),
+        })
+        .collect()
+}
+
 /// Creates tasks titled `{prefix} {n}` one after another, pausing `pace`
 /// between them, until `count` are acknowledged (or a minute passes), and
 /// returns each outcome in order.

@@ -17,8 +17,8 @@ use anyhow::{Context, Result, ensure};
 use e2e::Stack;
 use e2e::api::Reply;
 use e2e::drills::{
-    CATCH_UP, Killed, Outcome, SETTLE, after_writes, every_page, exactly_one_created_each,
-    stored_ids, write,
+    CATCH_UP, Killed, SETTLE, acknowledged, after_writes, all_acknowledged, every_page,
+    exactly_one_created_each, stored_ids, write,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -43,13 +43,7 @@ async fn disruptive_crash_of_audit_and_its_sidecar_loses_and_repeats_nothing() -
     killed.restart().await?;
     println!("audit was down for {:?}", down.elapsed());
     let outcomes = writer.await?;
-    let acknowledged: BTreeSet<u64> = outcomes
-        .iter()
-        .map(|o| match o {
-            Outcome::Acknowledged(id) => Ok(*id),
-            Outcome::Unknown(why) => Err(anyhow::anyhow!("todo-api refused a write: {why}")),
-        })
-        .collect::<Result<_>>()?;
+    let acknowledged = all_acknowledged(&outcomes, "while audit was down")?;
     ensure!(
         acknowledged.len() == 60,
         "60 acknowledged writes: {outcomes:?}"
@@ -77,13 +71,7 @@ async fn disruptive_crash_of_todo_api_and_its_sidecar_keeps_every_acknowledged_w
     tokio::time::sleep(Duration::from_secs(1)).await;
     killed.restart().await?;
     let outcomes = writer.await?;
-    let acknowledged: BTreeSet<u64> = outcomes
-        .iter()
-        .filter_map(|o| match o {
-            Outcome::Acknowledged(id) => Some(*id),
-            Outcome::Unknown(_) => None,
-        })
-        .collect();
+    let acknowledged = acknowledged(&outcomes);
     let unknown = outcomes.len() - acknowledged.len();
     println!(
         "{} acknowledged, {unknown} without an answer",
@@ -132,15 +120,7 @@ async fn disruptive_crash_of_the_broker_loses_no_event() -> Result<()> {
     tokio::time::sleep(Duration::from_secs(3)).await;
     killed.restart().await?;
     let outcomes = writer.await?;
-    let acknowledged: BTreeSet<u64> = outcomes
-        .iter()
-        .map(|o| match o {
-            Outcome::Acknowledged(id) => Ok(*id),
-            Outcome::Unknown(why) => Err(anyhow::anyhow!(
-                "a write failed while the broker was down: {why}"
-            )),
-        })
-        .collect::<Result<_>>()?;
+    let acknowledged = all_acknowledged(&outcomes, "while the broker was down")?;
     ensure!(acknowledged.len() == 40, "40 acknowledged writes");
     exactly_one_created_each(&stack, &user, &acknowledged).await
 }

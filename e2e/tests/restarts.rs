@@ -6,13 +6,12 @@
 //! `TODO_RESTART_ROUNDS` rounds (default 1 in `scripts/stack test`; the
 //! issue's 20 were run by hand, figures in docs/operations.md).
 
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
 use e2e::Stack;
 use e2e::bench::setting;
-use e2e::drills::{Outcome, exactly_one_created_each, stored_ids};
+use e2e::drills::{acknowledged, exactly_one_created_each, stored_ids};
 
 const SERVICES: [&str; 5] = ["todo-api", "recurring", "notifier", "audit", "realtime"];
 
@@ -56,13 +55,7 @@ async fn disruptive_every_service_restarts_again_and_again_under_load() -> Resul
     }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let outcomes = writer.await?;
-    let acknowledged: BTreeSet<u64> = outcomes
-        .iter()
-        .filter_map(|o| match o {
-            Outcome::Acknowledged(id) => Some(*id),
-            Outcome::Unknown(_) => None,
-        })
-        .collect();
+    let acknowledged = acknowledged(&outcomes);
     println!(
         "{} restarts in {:?}; {} writes acknowledged, {} unanswered (todo-api down)",
         rounds * SERVICES.len(),

@@ -9,7 +9,8 @@
 //! (`STACK_DIR`, `TODO_API_URL`): `cargo bench -p api-bench --bench api`.
 //! `BENCH_USER=<id>` reuses a user seeded by an earlier run (only the
 //! missing tasks are created, and the sequential-create row is then
-//! measured on those only).
+//! measured on those only). `BENCH_RATE` creates a second (default 100; 0
+//! skips it) for `BENCH_RATE_SECONDS` (10) are sent open-loop over 8 users.
 
 use std::time::{Duration, Instant};
 
@@ -87,6 +88,45 @@ async fn create_concurrently(stack: &Stack, users: &[String], per_client: u64) -
         let (l, e) = result?;
         latencies.extend(l);
         errors += e;
+    }
+    Ok(Samples::new(latencies, errors, started.elapsed()))
+}
+
+/// Open-loop creates: one every `1 / rate` seconds for `seconds`, spread
+/// round-robin over `users`, each timed on its own (a slow answer does not
+/// hold back the next request, as it would with a fixed number of clients).
+async fn create_at_rate(
+    stack: &Stack,
+    users: &[String],
+    rate: u64,
+    seconds: u64,
+) -> Result<Samples> {
+    let now = chrono::Utc::now();
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let started = Instant::now();
+    let mut runs = Vec::new();
+    for i in 0..rate * seconds {
+        let due = started + interval * i as u32;
+        let user = &users[i as usize % users.len()];
+        runs.push(async move {
+            tokio::time::sleep_until(due.into()).await;
+            timed(
+                stack,
+                Method::POST,
+                user,
+                "/tasks",
+                Some(&corpus::task_body(2_000_000 + i, now)),
+            )
+            .await
+        });
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for result in join_all(runs).await {
+        match result? {
+            (elapsed, 201, _) => latencies.push(elapsed),
+            _ => errors += 1,
+        }
     }
     Ok(Samples::new(latencies, errors, started.elapsed()))
 }
@@ -177,6 +217,17 @@ async fn main() -> Result<()> {
         &create_concurrently(&stack, &own, creates).await?,
         &format!("{creates} each"),
     ));
+    let rate = setting("BENCH_RATE", 100)? as u64;
+    let rate_seconds = setting("BENCH_RATE_SECONDS", 10)? as u64;
+    if rate > 0 {
+        eprintln!("creates at {rate}/s for {rate_seconds} s");
+        let paced: Vec<String> = (0..8).map(|_| stack.new_user("bench-rate")).collect();
+        rows.push(stats::row(
+            &format!("create at {rate}/s, 8 users"),
+            &create_at_rate(&stack, &paced, rate, rate_seconds).await?,
+            &format!("open loop, {rate_seconds} s"),
+        ));
+    }
     let shared = vec![stack.new_user("bench-shared"); clients];
     rows.push(stats::row(
         &format!("create, {clients} clients, one user"),

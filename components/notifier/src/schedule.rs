@@ -78,6 +78,9 @@ pub async fn on_task_event(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> S
         }
         Err(reason) => return subscriber::poison("notifier", TOPIC, req, &reason),
     };
+    if !concerns_reminders(&event) {
+        return SubscriptionReply::Success;
+    }
     match reconcile(dapr, &event, now).await {
         Ok(()) => SubscriptionReply::Success,
         Err(e) => {
@@ -88,6 +91,19 @@ pub async fn on_task_event(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> S
             SubscriptionReply::Retry
         }
     }
+}
+
+/// Whether `event` can change any reminder job: the task has reminders, or
+/// this change took them away. Most tasks have none, and their events need
+/// no state read or write here: nothing of theirs is scheduled, and a stale
+/// redelivered event that had reminders is still checked against the
+/// version recorded by the event that removed them.
+pub fn concerns_reminders(event: &TaskEvent) -> bool {
+    !event.task.reminders.is_empty()
+        || event
+            .changes
+            .as_ref()
+            .is_some_and(|c| c.contains("reminders"))
 }
 
 /// Makes the task's scheduled jobs match its current reminders. Events for
@@ -189,6 +205,60 @@ mod tests {
             task[k] = v.clone();
         }
         serde_json::from_value(task).expect("a task")
+    }
+
+    fn event(event_type: &str, task: serde_json::Value, changes: serde_json::Value) -> TaskEvent {
+        let mut event = json!({
+            "event_id": "e1", "event_type": event_type, "schema_version": 1,
+            "user_id": "alice", "task_id": 7, "task_version": 3, "seq": 1,
+            "occurred_at": "2027-01-01T00:00:00Z", "task": task,
+        });
+        if !changes.is_null() {
+            event["changes"] = changes;
+        }
+        serde_json::from_value(event).expect("an event")
+    }
+
+    fn stored(t: &Task) -> serde_json::Value {
+        serde_json::to_value(t).expect("a task encodes")
+    }
+
+    #[test]
+    fn only_events_with_reminders_or_that_removed_them_touch_state() {
+        let plain = stored(&task(json!({})));
+        let reminded = stored(&task(json!({
+            "due_date": "2027-03-01", "reminders": [{"id": 1, "before_due": "PT15M"}],
+        })));
+        assert!(!concerns_reminders(&event(
+            "task.created",
+            plain.clone(),
+            json!(null)
+        )));
+        assert!(!concerns_reminders(&event(
+            "task.deleted",
+            plain.clone(),
+            json!(null)
+        )));
+        assert!(!concerns_reminders(&event(
+            "task.updated",
+            plain.clone(),
+            json!({"title": ["a", "b"]})
+        )));
+        assert!(concerns_reminders(&event(
+            "task.updated",
+            plain,
+            json!({"reminders": [[{"id": 1, "before_due": "PT15M"}], []]})
+        )));
+        assert!(concerns_reminders(&event(
+            "task.created",
+            reminded.clone(),
+            json!(null)
+        )));
+        assert!(concerns_reminders(&event(
+            "task.completed",
+            reminded,
+            json!({"completed": [false, true]})
+        )));
     }
 
     #[test]

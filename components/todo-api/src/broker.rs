@@ -11,39 +11,17 @@
 //! the mark; then writes publish inline again.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use dapr_http::{DaprError, StateOp};
-use serde::{Deserialize, Serialize};
-use service_kit::{Dapr, log};
+use dapr_http::{DaprClient, DaprError, StateOp, Transport};
+use service_kit::log;
 
-use crate::store::STORE;
+use crate::records::{self, BROKER_KEY, BrokerMark, STORE};
 
-/// The state key of the mark (one for the whole app).
-pub const KEY: &str = "broker:pubsub";
 /// How long relays wait after a failed publish before probing again.
 const DOWN_FOR: TimeDelta = TimeDelta::seconds(10);
 
-/// The stored mark.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct BrokerMark {
-    /// Publishing is skipped until then.
-    pub down_until: Option<DateTime<Utc>>,
-}
-
-impl BrokerMark {
-    /// Writes leave publishing to the relay while the mark stands.
-    pub fn is_marked(&self) -> bool {
-        self.down_until.is_some()
-    }
-
-    /// Relays wait until then before they probe the broker again.
-    pub fn wait_before_probe(&self, now: DateTime<Utc>) -> bool {
-        self.down_until.is_some_and(|until| until > now)
-    }
-}
-
 /// Marks the broker down for a while; best effort (a lost mark only costs
 /// the next write one more failing publish).
-pub async fn mark_down(dapr: &Dapr, now: DateTime<Utc>) {
+pub async fn mark_down<T: Transport>(dapr: &DaprClient<T>, now: DateTime<Utc>) {
     let mark = BrokerMark {
         down_until: Some(now + DOWN_FOR),
     };
@@ -53,17 +31,16 @@ pub async fn mark_down(dapr: &Dapr, now: DateTime<Utc>) {
 }
 
 /// Clears the mark after a successful publish; best effort.
-pub async fn mark_up(dapr: &Dapr) {
+pub async fn mark_up<T: Transport>(dapr: &DaprClient<T>) {
     if let Err(e) = put(dapr, &BrokerMark::default()).await {
         log::warn("could not mark the broker up", &[("error", &e)]);
     }
 }
 
-async fn put(dapr: &Dapr, mark: &BrokerMark) -> Result<(), DaprError> {
-    let value = serde_json::to_value(mark).map_err(|source| DaprError::Encode {
-        operation: "broker mark".into(),
-        source,
-    })?;
-    dapr.transact_state(STORE, &[StateOp::upsert(KEY, value, None)])
-        .await
+async fn put<T: Transport>(dapr: &DaprClient<T>, mark: &BrokerMark) -> Result<(), DaprError> {
+    dapr.transact_state(
+        STORE,
+        &[StateOp::upsert(BROKER_KEY, records::json(mark)?, None)],
+    )
+    .await
 }

@@ -7,11 +7,18 @@
 
 mod broker;
 mod chat;
+mod commit;
 mod context;
+#[cfg(test)]
+mod fake_sidecar;
 mod forward;
 mod mcp;
+mod migrate;
 mod outbox;
+mod records;
 mod routes;
+#[cfg(test)]
+mod storage_tests;
 mod store;
 mod tasks;
 

@@ -238,8 +238,8 @@ async fn run(
         "list_tasks" => {
             let pairs = query_pairs(&arguments).map_err(Problem::invalid)?;
             let query = TaskQuery::from_pairs(&pairs).map_err(tasks::invalid)?;
-            let all = store::all_tasks(&ctx.dapr, user).await?;
-            Ok(json!(query.run(all.iter(), ctx.now)))
+            let listing = store::list(&ctx.dapr, user, &query, ctx.now).await?;
+            Ok(json!(listing.page(ctx.now)))
         }
         "get_task" => {
             let id = task_id(&mut arguments)?;

@@ -2,7 +2,7 @@
 //! is down or the process dies between commit and publish.
 //!
 //! A change commits its events to the outbox in the same transaction as the
-//! change itself (`store::commit`). Then:
+//! change itself (`commit`). Then:
 //! 1. Before committing, the write makes sure a one-shot Dapr job
 //!    `relay-{user}` is scheduled (`ensure_relay`): the user's meta records
 //!    until when one is armed, so most writes skip the scheduler. Every relay
@@ -26,12 +26,12 @@
 //! side by side and may land in either order (their `seq` tells).
 
 use chrono::{DateTime, TimeDelta, Utc};
-use dapr_http::{DaprError, Job, StateOp};
-use service_kit::{Dapr, log};
+use dapr_http::{DaprClient, DaprError, Job, StateOp, Transport};
+use service_kit::log;
 use todo_domain::TaskEvent;
 
 use crate::broker;
-use crate::store::{self, Meta, OutboxEntry};
+use crate::records::{self, Meta, OutboxEntry, STORE};
 
 /// The pub/sub component and topics.
 const PUBSUB: &str = "pubsub";
@@ -59,7 +59,11 @@ pub fn job_name(user: &str) -> String {
 
 /// Schedules `user`'s relay job at `at`, replacing any earlier one (a
 /// replaced job that is firing right now survives as the new one).
-async fn arm(dapr: &Dapr, user: &str, at: DateTime<Utc>) -> Result<(), DaprError> {
+async fn arm<T: Transport>(
+    dapr: &DaprClient<T>,
+    user: &str,
+    at: DateTime<Utc>,
+) -> Result<(), DaprError> {
     let job = Job::once_at(at.to_rfc3339(), serde_json::json!({ "user_id": user }));
     dapr.schedule_job(&job_name(user), &job).await
 }
@@ -69,8 +73,8 @@ async fn arm(dapr: &Dapr, user: &str, at: DateTime<Utc>) -> Result<(), DaprError
 /// are not held up); returns the time to record in the meta the write
 /// commits. Not fatal when the scheduler is unreachable: the change still
 /// commits and is published inline, and the next write arms again.
-pub async fn ensure_relay(
-    dapr: &Dapr,
+pub async fn ensure_relay<T: Transport>(
+    dapr: &DaprClient<T>,
     user: &str,
     meta: &Meta,
     now: DateTime<Utc>,
@@ -97,23 +101,33 @@ pub async fn ensure_relay(
     }
 }
 
-async fn publish(dapr: &Dapr, event: &TaskEvent) -> Result<(), DaprError> {
+/// Publishes one change's events: the two topics side by side (each keeps
+/// the user's order on its own; nothing orders one topic against the other).
+async fn publish<T: Transport>(dapr: &DaprClient<T>, event: &TaskEvent) -> Result<(), DaprError> {
     let user = event.user_id.as_str();
-    dapr.publish(PUBSUB, TASK_EVENTS, event, user).await?;
-    dapr.publish(PUBSUB, TASK_UPDATES, &event.device_update(), user)
-        .await
+    let update = event.device_update();
+    let (events, updates) = futures_util::future::join(
+        dapr.publish(PUBSUB, TASK_EVENTS, event, user),
+        dapr.publish(PUBSUB, TASK_UPDATES, &update, user),
+    )
+    .await;
+    events.and(updates)
 }
 
 /// Publishes a just-committed change inline (`Committed::publish_inline`).
 /// Never fails the request: the change is committed either way; when the
 /// publish fails the user is marked backed up, the broker marked down and
 /// the relay armed to retry shortly.
-pub async fn publish_committed(dapr: &Dapr, event: &TaskEvent, now: DateTime<Utc>) {
+pub async fn publish_committed<T: Transport>(
+    dapr: &DaprClient<T>,
+    event: &TaskEvent,
+    now: DateTime<Utc>,
+) {
     let user = event.user_id.as_str();
     match publish(dapr, event).await {
         Ok(()) => {
-            let delete = [StateOp::delete(store::outbox_key(user, event.seq), None)];
-            if let Err(e) = dapr.transact_state(store::STORE, &delete).await {
+            let delete = [StateOp::delete(records::outbox_key(user, event.seq), None)];
+            if let Err(e) = dapr.transact_state(STORE, &delete).await {
                 // Harmless: the relay finds it and publishes it again; consumers dedupe.
                 log::warn(
                     "could not clear a published outbox entry",
@@ -138,9 +152,9 @@ pub async fn publish_committed(dapr: &Dapr, event: &TaskEvent, now: DateTime<Utc
     }
 }
 
-async fn mark_backed_up(dapr: &Dapr, user: &str) {
+async fn mark_backed_up<T: Transport>(dapr: &DaprClient<T>, user: &str) {
     for _ in 0..5 {
-        let Ok((mut meta, etag)) = store::meta(dapr, user).await else {
+        let Ok((mut meta, etag)) = records::meta(dapr, user).await else {
             return;
         };
         if meta.backlog {
@@ -150,8 +164,8 @@ async fn mark_backed_up(dapr: &Dapr, user: &str) {
         let Ok(value) = serde_json::to_value(&meta) else {
             return;
         };
-        let op = [StateOp::replace_read(store::meta_key(user), value, etag)];
-        match dapr.transact_state(store::STORE, &op).await {
+        let op = [StateOp::replace_read(records::meta_key(user), value, etag)];
+        match dapr.transact_state(STORE, &op).await {
             Err(DaprError::EtagMismatch) => continue,
             _ => return,
         }
@@ -160,8 +174,12 @@ async fn mark_backed_up(dapr: &Dapr, user: &str) {
 
 /// `POST /job/relay-{user}`: publishes `user`'s pending outbox in order.
 /// An error makes Dapr retry the job.
-pub async fn relay(dapr: &Dapr, user: &str, now: DateTime<Utc>) -> Result<(), DaprError> {
-    let (meta, _, mark) = store::meta_and_broker(dapr, user).await?;
+pub async fn relay<T: Transport>(
+    dapr: &DaprClient<T>,
+    user: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DaprError> {
+    let (meta, _, mark) = records::meta_and_broker(dapr, user).await?;
     // Right after a failed publish, wait; then probe the broker with the
     // first pending entry.
     let last = if mark.wait_before_probe(now) {
@@ -170,10 +188,10 @@ pub async fn relay(dapr: &Dapr, user: &str, now: DateTime<Utc>) -> Result<(), Da
         meta.seq.min(meta.relayed + RELAY_BATCH)
     };
     let keys: Vec<String> = (meta.relayed + 1..=last)
-        .map(|s| store::outbox_key(user, s))
+        .map(|s| records::outbox_key(user, s))
         .collect();
     let mut pending: Vec<OutboxEntry> = dapr
-        .get_bulk_state::<OutboxEntry>(store::STORE, &keys)
+        .get_bulk_state::<OutboxEntry>(STORE, &keys)
         .await?
         .into_iter()
         .filter_map(|item| item.value.map(|v| v.value))
@@ -231,15 +249,15 @@ struct Progress {
 /// is empty and the next write arms it). The write is guarded by the meta's
 /// ETag: a change committed meanwhile is seen here, and a write that read the
 /// meta before this retries and sees the new `relay_armed_until`.
-async fn settle(
-    dapr: &Dapr,
+async fn settle<T: Transport>(
+    dapr: &DaprClient<T>,
     user: &str,
     progress: &Progress,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, DaprError> {
     // Bounded: under a stream of writes, give up and let Dapr retry the job.
     for _ in 0..SETTLE_ATTEMPTS {
-        let (mut meta, etag) = store::meta(dapr, user).await?;
+        let (mut meta, etag) = records::meta(dapr, user).await?;
         meta.relayed = meta.relayed.max(progress.through);
         let done = meta.relayed >= meta.seq;
         meta.backlog = !done && (meta.backlog || progress.failed);
@@ -248,14 +266,14 @@ async fn settle(
         let mut ops: Vec<StateOp> = progress
             .published
             .iter()
-            .map(|seq| StateOp::delete(store::outbox_key(user, *seq), None))
+            .map(|seq| StateOp::delete(records::outbox_key(user, *seq), None))
             .collect();
         let value = serde_json::to_value(&meta).map_err(|source| DaprError::Encode {
             operation: "relay progress".into(),
             source,
         })?;
-        ops.push(StateOp::replace_read(store::meta_key(user), value, etag));
-        match dapr.transact_state(store::STORE, &ops).await {
+        ops.push(StateOp::replace_read(records::meta_key(user), value, etag));
+        match dapr.transact_state(STORE, &ops).await {
             Ok(()) => return Ok(again),
             Err(DaprError::EtagMismatch) => continue,
             Err(e) => return Err(e),

@@ -8,9 +8,10 @@ use todo_domain::{
     Task, TaskEvent, TaskPatch, TaskQuery, UserId, ValidationErrors,
 };
 
+use crate::commit::{self, Change, Target};
 use crate::context::Ctx;
 use crate::outbox;
-use crate::store::{self, Change, Target};
+use crate::store;
 
 /// Which create endpoint was called.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -132,9 +133,9 @@ async fn write(
     ctx: &Ctx,
     user: &str,
     target: Target,
-    decide: impl FnMut(store::Snapshot<'_>) -> Result<Change, Problem>,
+    decide: impl FnMut(commit::Snapshot<'_>) -> Result<Change, Problem>,
 ) -> Result<Change, Problem> {
-    let committed = store::commit(&ctx.dapr, user, target, ctx.now, decide)
+    let committed = commit::commit(&ctx.dapr, user, target, ctx.now, decide)
         .await
         .map_err(|e| match e {
             DaprError::EtagMismatch => Problem::new(
@@ -144,7 +145,7 @@ async fn write(
             other => other.into(),
         })??;
     match &committed.change {
-        Change::Put(_, event) | Change::Delete(_, event) if committed.publish_inline => {
+        Change::Put(_, event) | Change::Delete(event) if committed.publish_inline => {
             outbox::publish_committed(&ctx.dapr, event, ctx.now).await
         }
         _ => {} // nothing to publish, or the relay publishes it
@@ -198,11 +199,8 @@ pub(crate) async fn create_task(ctx: &Ctx, owner: &UserId, new: NewTask) -> Resu
 
 pub async fn list(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
     let query = TaskQuery::from_pairs(&req.query).map_err(invalid)?;
-    let tasks = store::all_tasks(&ctx.dapr, user).await?;
-    Ok(service_kit::json(
-        StatusCode::OK,
-        &query.run(tasks.iter(), ctx.now),
-    ))
+    let listing = store::list(&ctx.dapr, user, &query, ctx.now).await?;
+    Ok(service_kit::json(StatusCode::OK, &listing.page(ctx.now)))
 }
 
 /// `GET /tasks/search`: the list's engine, for a search that names what it looks for.
@@ -220,7 +218,7 @@ pub async fn search(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, P
 
 pub async fn calendar(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
     let query = CalendarQuery::from_pairs(&req.query).map_err(invalid)?;
-    let tasks = store::all_tasks(&ctx.dapr, user).await?;
+    let tasks = store::calendar_tasks(&ctx.dapr, user, &query).await?;
     Ok(service_kit::json(
         StatusCode::OK,
         &todo_domain::calendar(&tasks, &query, ctx.now),
@@ -359,7 +357,7 @@ pub(crate) async fn delete_task(
         check_version(task, expected)?;
         let event = TaskEvent::deleted(event_id(), snap.meta.seq + 1, task, ctx.now);
         deleted = Some(task.clone());
-        Ok(Change::Delete(id, event))
+        Ok(Change::Delete(event))
     })
     .await?;
     deleted.ok_or_else(|| Problem::internal("a delete committed no task"))

@@ -35,7 +35,7 @@ const READ_ONLY: &[&str] = &[
 ];
 
 /// Fields of a task body (`POST`, `PUT`, `PATCH`).
-const TASK_FIELDS: &[&str] = &[
+pub(crate) const TASK_FIELDS: &[&str] = &[
     "title",
     "description",
     "completed",

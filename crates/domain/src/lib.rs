@@ -61,7 +61,10 @@ pub use input::{
 };
 pub use next_instance::{NewInstance, idempotency_key};
 pub use ops::{Changes, MAX_PARENT_DEPTH, VersionConflict, check_parent};
-pub use query::{DEFAULT_LIMIT, MAX_LIMIT, Page, Sort, SortField, StatusFilter, TaskQuery};
+pub use query::{
+    Cursor, DEFAULT_LIMIT, INDEXED_DESCRIPTION_BYTES, MAX_LIMIT, Page, Selection, Sort, SortField,
+    StatusFilter, TaskQuery, TaskSummary, micros,
+};
 pub use recurrence::{Recurrence, RecurrenceError};
 pub use reminder::{MAX_REMINDERS, Reminder, ReminderId, ReminderSpec};
 pub use task::{InvalidUserId, MAX_USER_ID_CHARS, Priority, Task, TaskId, TaskView, UserId};

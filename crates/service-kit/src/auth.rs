@@ -1,5 +1,9 @@
 //! Bearer-token checks for the public API. The HS256 secret lives in the
-//! Dapr secret store (`secretstore`, key `jwt-secret`).
+//! Dapr secret store (`secretstore`, key `jwt-secret`). A host that can hand
+//! it to the component's environment (`JWT_SECRET`: `wasmtime serve --env`,
+//! a Kubernetes Secret) saves the secret-store call on every request: a
+//! wasi:http component gets a fresh instance per request, so nothing read
+//! from the store can be kept between requests.
 
 use crate::{Dapr, Incoming, Problem};
 
@@ -7,6 +11,8 @@ use crate::{Dapr, Incoming, Problem};
 pub const SECRET_STORE: &str = "secretstore";
 /// Key of the JWT signing secret in that store.
 pub const JWT_SECRET_KEY: &str = "jwt-secret";
+/// The environment variable that may hold the same secret.
+pub const JWT_SECRET_ENV: &str = "JWT_SECRET";
 
 /// Checks that the request carries a valid token whose subject is `user_id`:
 /// 401 when the token is missing, malformed, badly signed or expired; 403
@@ -25,10 +31,13 @@ pub async fn require_user(
     let token = todo_auth::bearer(header).ok_or_else(|| {
         Problem::unauthorized("the Authorization header must be 'Bearer <token>'")
     })?;
-    let secret = dapr
-        .get_secret(SECRET_STORE, JWT_SECRET_KEY)
-        .await
-        .map_err(Problem::unavailable)?;
+    let secret = match std::env::var(JWT_SECRET_ENV) {
+        Ok(secret) if !secret.is_empty() => secret,
+        _ => dapr
+            .get_secret(SECRET_STORE, JWT_SECRET_KEY)
+            .await
+            .map_err(Problem::unavailable)?,
+    };
     let claims = todo_auth::verify(token, secret.as_bytes(), now_unix)
         .map_err(|e| Problem::unauthorized(e.to_string()))?;
     if claims.sub != user_id {

@@ -19,21 +19,6 @@ pub enum Change {
     Deleted { tasks: Vec<Task> },
 }
 
-/// Fields a `POST /tasks` body may carry, in the stored task's JSON.
-const BODY_FIELDS: &[&str] = &[
-    "title",
-    "description",
-    "completed",
-    "priority",
-    "tags",
-    "category",
-    "parent_task_id",
-    "due_date",
-    "timezone",
-    "reminders",
-    "recurrence",
-];
-
 /// A reminder as an input: its stored id left out.
 fn reminder_input(reminder: &Value) -> Value {
     let mut r = reminder.as_object().cloned().unwrap_or_default();
@@ -72,7 +57,11 @@ pub fn restore_patch(before: &Task, patch: &Value) -> Value {
 pub fn recreate_body(task: &Task) -> Value {
     let value = serde_json::to_value(task).unwrap_or(Value::Null);
     let mut body = Map::new();
-    for name in BODY_FIELDS {
+    // The fields a task body may carry, but the version: a new task starts at 1.
+    for name in crate::input::TASK_FIELDS
+        .iter()
+        .filter(|f| **f != "version")
+    {
         let v = field(&value, name);
         if !v.is_null() {
             body.insert((*name).into(), v);
