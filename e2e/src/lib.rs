@@ -84,16 +84,20 @@ impl Stack {
 
     /// Runs `scripts/stack ARGS` against this stack (restart a service,
     /// stop or start Kafka), failing with its output when it fails.
+    /// `TODO_STACK_CONTROL` (e.g. `k8s control`, set by `scripts/stack k8s
+    /// test`) goes before ARGS, so the same tests drive a cluster.
     pub fn control(&self, args: &[&str]) -> Result<()> {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/stack");
+        let prefix = std::env::var("TODO_STACK_CONTROL").unwrap_or_default();
         let output = std::process::Command::new(script)
+            .args(prefix.split_whitespace())
             .args(args)
             .env("TODO_STACK_DIR", &self.dir)
             .env("TODO_STACK_PORT_OFFSET", self.port_offset.to_string())
             .output()?;
         if !output.status.success() {
             bail!(
-                "scripts/stack {} failed: {}{}",
+                "scripts/stack {prefix} {} failed: {}{}",
                 args.join(" "),
                 String::from_utf8_lossy(&output.stdout),
                 String::from_utf8_lossy(&output.stderr)

@@ -62,6 +62,17 @@ fn bad_task_bodies() -> Vec<(Value, Vec<&'static str>)> {
             json!({"title": "x", "due_date": "2030-03-01T09:00:00"}),
             vec!["due_date", "offset"],
         ),
+        // A local time is read in the body's zone; one the clocks repeat
+        // or skip there is refused, naming the choices.
+        (
+            json!({"title": "x", "due_date": "2030-11-03T01:30:00", "timezone": "America/New_York"}),
+            vec!["due_date", "happens twice", "-04:00", "-05:00"],
+        ),
+        (
+            json!({"title": "x", "due_date": "2030-03-31T01:30", "timezone": "Europe/London",
+                   "reminders": [{"remind_at": "2030-03-31T01:15"}]}),
+            vec!["due_date", "does not exist", "reminders[0].remind_at"],
+        ),
         (
             json!({"title": "x", "timezone": "Mars/Olympus_Mons"}),
             vec!["timezone", "IANA"],

@@ -396,6 +396,7 @@ const AUDIT: &str = "/api/{user_id}/audit";
 const NOTIFICATIONS: &str = "/api/{user_id}/notifications";
 const READ: &str = "/api/{user_id}/notifications/{notification_id}/read";
 const CHAT: &str = "/api/{user_id}/chat";
+const PREVIEW: &str = "/api/{user_id}/tasks/preview";
 const MCP: &str = "/api/{user_id}/mcp";
 
 fn id_of(task: &Value) -> Result<u64> {
@@ -506,6 +507,7 @@ async fn every_operation_answers_as_its_openapi_document_says() -> Result<()> {
     audit(&api).await?;
     notifications(&api).await?;
     chat(&api).await?;
+    preview(&api).await?;
     mcp(&api).await?;
     api.assert_every_status_seen()
 }
@@ -913,6 +915,22 @@ async fn notifications(api: &Api) -> Result<()> {
         .await?;
     api.req(Method::GET, NOTIFICATIONS, &user)
         .query("colour=red")
+        .expect(422)
+        .await?;
+    Ok(())
+}
+
+/// The quick-add preview: the task body, and field errors of the request.
+async fn preview(api: &Api) -> Result<()> {
+    let user = api.stack.new_user("contract");
+    let shown = api
+        .req(Method::POST, PREVIEW, &user)
+        .json(json!({"text": "buy milk tomorrow at 5pm #shopping", "timezone": "Europe/London"}))
+        .expect(200)
+        .await?;
+    ensure!(shown["task"]["title"] == "buy milk", "{shown}");
+    api.req(Method::POST, PREVIEW, &user)
+        .json(json!({"text": "  "}))
         .expect(422)
         .await?;
     Ok(())

@@ -25,6 +25,11 @@ CONNECTION_METADATA = {
 # Dapr's default consumer group for a pub/sub component is the app-id.
 DEFAULT_METADATA = {"consumerGroup": "{appID}"}
 PUBLIC_ROUTES = {"/api": ("todo-api", 80), "/ws": ("realtime", "ws")}
+# The web app, served by todo-api: its page at exactly "/" (a "/" Prefix
+# would route /internal, /job and /dapr too), its assets, its settings and
+# the paths it routes itself.
+WEB_ROUTES = ("/", "/assets", "/app", "/tasks", "/calendar", "/chat", "/notifications", "/activity", "/sign-in")
+PUBLIC_ROUTES |= {path: ("todo-api", 80) for path in WEB_ROUTES}
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -121,16 +126,25 @@ def _dapr_annotations(where, annotations, app_id, app_port, config_name, sources
 
 
 def check_workloads(docs, sources):
-    """The four SpinApps and the realtime Deployment, each with its sidecar."""
+    """The four wasm services (SpinApps, or wasmtime Deployments) and the
+    realtime Deployment, each with its sidecar."""
     errors = []
     configs = [d for d in docs if d.get("kind") == "Configuration"]
     config_name = configs[0]["metadata"]["name"] if len(configs) == 1 else None
     if config_name is None:
         errors.append("exactly one Dapr Configuration is expected")
     spin_apps = {d["metadata"]["name"]: d for d in docs if d.get("kind") == "SpinApp"}
-    if sorted(spin_apps) != sorted(SPIN_APPS):
-        errors.append(f"SpinApps must be {sorted(SPIN_APPS)}, are {sorted(spin_apps)}")
+    wasmtime = {
+        d["metadata"]["name"]: d for d in docs
+        if d.get("kind") == "Deployment" and d["metadata"]["name"] in SPIN_APPS
+    }
     accounts = set()
+    # runtime: spin renders SpinApps; runtime: wasmtime plain Deployments.
+    if wasmtime and not spin_apps:
+        errors += _check_wasmtime(docs, wasmtime, config_name, sources, accounts)
+    elif sorted(spin_apps) != sorted(SPIN_APPS) or wasmtime:
+        errors.append(f"SpinApps must be {sorted(SPIN_APPS)} (or wasmtime Deployments of them, not both), "
+                      f"are {sorted(spin_apps)} and {sorted(wasmtime)}")
     for name, app in spin_apps.items():
         spec = app.get("spec") or {}
         where = f"SpinApp/{name}"
@@ -145,6 +159,73 @@ def check_workloads(docs, sources):
         accounts.add(spec.get("serviceAccountName", "default"))
     errors += _check_realtime(docs, config_name, sources, accounts)
     errors += _check_secret_access(docs, accounts)
+    errors += _check_app_token(docs)
+    return errors
+
+
+def _check_app_token(docs):
+    """Every sidecar sends the app API token (dapr.io/app-token-secret names a
+    rendered Secret with key `token`), and every app container that runs
+    with the pod's environment (wasmtime, realtime) reads the same value as
+    APP_API_TOKEN; SpinApps read it through the secret store instead."""
+    errors = []
+    secrets = {d["metadata"]["name"]: d for d in docs if d.get("kind") == "Secret"}
+    pods = [(f"SpinApp/{d['metadata']['name']}", d["spec"].get("podAnnotations") or {}, None)
+            for d in docs if d.get("kind") == "SpinApp"]
+    pods += [(f"Deployment/{d['metadata']['name']}", d["spec"]["template"]["metadata"].get("annotations") or {},
+              d["spec"]["template"]["spec"]["containers"])
+             for d in docs if d.get("kind") == "Deployment"]
+    for where, annotations, containers in pods:
+        name = annotations.get("dapr.io/app-token-secret")
+        if not name or "token" not in (secrets.get(name, {}).get("data") or {}):
+            errors.append(f"{where}: dapr.io/app-token-secret must name a Secret of the chart with key token")
+            continue
+        for container in containers or []:
+            ref = next((e.get("valueFrom", {}).get("secretKeyRef") for e in container.get("env") or []
+                        if e.get("name") == "APP_API_TOKEN"), None)
+            if ref != {"name": name, "key": "token"}:
+                errors.append(f"{where}: container {container['name']} must read APP_API_TOKEN from "
+                              f"Secret {name} key token (what its daprd sends)")
+    return errors
+
+
+def _check_wasmtime(docs, deployments, config_name, sources, accounts):
+    """runtime: wasmtime: per service a Deployment serving its own component,
+    with the same sidecar and probes as its SpinApp, and a Service on 80."""
+    errors = []
+    if sorted(deployments) != sorted(SPIN_APPS):
+        errors.append(f"wasmtime Deployments must be {sorted(SPIN_APPS)}, are {sorted(deployments)}")
+    for name, deployment in deployments.items():
+        where = f"Deployment/{name}"
+        pod = deployment["spec"]["template"]
+        containers = pod["spec"]["containers"]
+        if len(containers) != 1:
+            errors.append(f"{where}: one container (wasmtime) is expected; daprd is injected")
+            continue
+        container = containers[0]
+        args = container.get("args") or []
+        if not args or args[0] != "serve" or args[-1] != f"/app/{name}.cwasm":
+            errors.append(f"{where}: must run `wasmtime serve` of its own component (/app/{name}.cwasm)")
+        addr = args[args.index("--addr") + 1] if "--addr" in args[:-1] else ""
+        port = addr.rpartition(":")[2]
+        ports = {str(p.get("containerPort")): p.get("name") for p in container.get("ports") or []}
+        if port not in ports:
+            errors.append(f"{where}: wasmtime must listen on a declared container port")
+        probe = container.get("readinessProbe", {}).get("httpGet", {})
+        if probe.get("path") != "/healthz" or probe.get("port") not in (ports.get(port), int(port or 0)):
+            errors.append(f"{where}: readiness must be GET /healthz on the served port")
+        security = pod["spec"].get("securityContext") or {}
+        if security.get("runAsNonRoot") is not True:
+            errors.append(f"{where}: the pod must run as non-root")
+        errors += _dapr_annotations(where, pod["metadata"].get("annotations") or {}, name, port,
+                                    config_name, sources)
+        accounts.add(pod["spec"].get("serviceAccountName", "default"))
+        labels = pod["metadata"].get("labels") or {}
+        services = [d for d in docs if d.get("kind") == "Service" and d["metadata"]["name"] == name]
+        if len(services) != 1 or not services[0]["spec"].get("selector") or any(
+            labels.get(k) != v for k, v in services[0]["spec"]["selector"].items()
+        ) or not any(p.get("port") == 80 for p in services[0]["spec"].get("ports") or []):
+            errors.append(f"Service/{name} must select the {name} pods on port 80 (as SpinKube's operator does)")
     return errors
 
 
@@ -317,6 +398,9 @@ def check_ingress(docs):
                 if expected != actual:
                     errors.append(f"Ingress/{ingress['metadata']['name']}: {path.get('path')} -> {actual} "
                                   f"is not one of the public routes {PUBLIC_ROUTES}")
+                if path.get("path") == "/" and path.get("pathType") != "Exact":
+                    errors.append(f"Ingress/{ingress['metadata']['name']}: / must be pathType Exact, "
+                                  "or every internal path of todo-api is public")
     return errors
 
 

@@ -2,7 +2,8 @@
 and each kind of breakage, applied to a copy of it, is reported.
 
 Run by scripts/lib/helm.sh (helm_check) with the environment it sets up:
-TODO_RENDERED (a rendered chart), DAPR_SRC, CONTRIB_SRC, LOCAL_DAPR,
+TODO_RENDERED (a rendered chart), TODO_RENDERED_WASMTIME (the same with
+runtime: wasmtime), DAPR_SRC, CONTRIB_SRC, LOCAL_DAPR,
 KUBE_VERSION.
 """
 
@@ -69,6 +70,21 @@ class RenderedChart(unittest.TestCase):
             docs.remove(self.find(docs, "SpinApp", "recurring"))
         self.assert_reported(mutate, "SpinApps must be")
 
+    def test_the_wasmtime_rendering_passes_and_a_swapped_component_is_reported(self):
+        docs = validate.load_documents(_env("TODO_RENDERED_WASMTIME"))
+        self.assertEqual(rules.check_all(docs, self.local, self.sources), [])
+        container = self.find(docs, "Deployment", "notifier")["spec"]["template"]["spec"]["containers"][0]
+        container["args"][-1] = "/app/audit.cwasm"
+        errors = rules.check_all(docs, self.local, self.sources)
+        self.assertTrue(any("Deployment/notifier: must run `wasmtime serve` of its own component" in e
+                            for e in errors), errors)
+
+    def test_a_pod_whose_app_lacks_the_sidecars_token_is_reported(self):
+        def mutate(docs):
+            container = self.find(docs, "Deployment", "realtime")["spec"]["template"]["spec"]["containers"][0]
+            container["env"] = [e for e in container["env"] if e["name"] != "APP_API_TOKEN"]
+        self.assert_reported(mutate, "Deployment/realtime: container realtime must read APP_API_TOKEN")
+
     def test_realtime_without_pod_name_is_reported(self):
         def mutate(docs):
             container = self.find(docs, "Deployment", "realtime")["spec"]["template"]["spec"]["containers"][0]
@@ -133,6 +149,12 @@ class RenderedChart(unittest.TestCase):
             paths = next(d for d in docs if d["kind"] == "Ingress")["spec"]["rules"][0]["http"]["paths"]
             paths.append(copy.deepcopy(paths[0]) | {"path": "/internal"})
         self.assert_reported(mutate, "/internal -> ('todo-api', 80) is not one of the public routes")
+
+    def test_a_web_app_root_matching_every_path_is_reported(self):
+        def mutate(docs):
+            paths = next(d for d in docs if d["kind"] == "Ingress")["spec"]["rules"][0]["http"]["paths"]
+            next(p for p in paths if p["path"] == "/")["pathType"] = "Prefix"
+        self.assert_reported(mutate, "/ must be pathType Exact")
 
 
 if __name__ == "__main__":

@@ -77,13 +77,15 @@ locate_dapr_sources() {
 }
 
 # The values sets checked: the four files, and one variant that switches on
-# the branches they leave off (mTLS, Redis without a password, Zipkin,
+# the branches they leave off (runtime: wasmtime as `scripts/stack k8s`
+# installs it; mTLS, Redis without a password, Zipkin,
 # Prometheus Operator monitors, no ingress).
 HELM_CHECK_SETS=(
   "minikube|"
   "aks|-f helm/todo/values-aks.yaml"
   "gke|-f helm/todo/values-gke.yaml"
   "oke|-f helm/todo/values-oke.yaml"
+  "wasmtime|-f scripts/k8s/values-cluster.yaml"
   "variant|--set kafka.auth.type=mtls --set state.type=redis --set dapr.tracing.otlp.endpoint= --set dapr.tracing.zipkin.endpoint=http://zipkin.observability:9411/api/v2/spans --set metrics.serviceMonitor.enabled=true --set ingress.enabled=false"
 )
 
@@ -108,12 +110,15 @@ helm_check() {
   if (cd "$ROOT" && helm template todo helm/todo --set kafka.auth.type=sasl >/dev/null 2>&1); then
     fail "helm/todo rendered with kafka.auth.type=sasl" "the kafka.auth.type guard in _helpers.tpl is broken"
   fi
+  if (cd "$ROOT" && helm template todo helm/todo --set runtime=docker >/dev/null 2>&1); then
+    fail "helm/todo rendered with runtime=docker" "the runtime guard (todo.runtime in _helpers.tpl) is broken"
+  fi
   # No __pycache__ left in the work tree.
   local check=(env PYTHONDONTWRITEBYTECODE=1 "$CHECK_VENV/bin/python")
   "${check[@]}" "$ROOT/helm/check/validate.py" --dapr-src "$DAPR_SRC" --contrib-src "$CONTRIB_SRC" \
     --local-dapr "$ROOT/dapr" --kube-version "$CHECK_KUBE_VERSION" "$out"/*.yaml ||
     fail "the rendered chart failed validation (manifests kept in $out)" "fix helm/todo so the problems above go away"
-  (cd "$ROOT/helm/check" && TODO_RENDERED="$out/minikube.yaml" DAPR_SRC="$DAPR_SRC" CONTRIB_SRC="$CONTRIB_SRC" \
+  (cd "$ROOT/helm/check" && TODO_RENDERED="$out/minikube.yaml" TODO_RENDERED_WASMTIME="$out/wasmtime.yaml" DAPR_SRC="$DAPR_SRC" CONTRIB_SRC="$CONTRIB_SRC" \
     LOCAL_DAPR="$ROOT/dapr" KUBE_VERSION="$CHECK_KUBE_VERSION" "${check[@]}" -m unittest --quiet test_validate) ||
     fail "the chart validator's own tests failed" "see the failures above (helm/check/test_validate.py)"
   (cd "$ROOT" && actionlint .github/workflows/*.yml) ||

@@ -4,6 +4,7 @@
 //! together with its events (see `outbox`), and serves the public paths of
 //! audit and notifier by service invocation so clients keep one origin.
 //! `POST /api/{user}/chat` manages tasks in everyday English (see `chat`).
+//! It also serves the web app from the same origin (see `web`).
 
 mod broker;
 mod chat;
@@ -21,6 +22,7 @@ mod routes;
 mod storage_tests;
 mod store;
 mod tasks;
+mod web;
 
 use service_kit::Response;
 use spin_sdk::http_component;

@@ -6,7 +6,7 @@ use http::Method;
 use service_kit::{Incoming, Problem, Response};
 
 use crate::context::Ctx;
-use crate::{chat, forward, mcp, outbox, tasks};
+use crate::{chat, forward, mcp, outbox, tasks, web};
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -30,6 +30,7 @@ pub async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
             service_kit::auth::require_user(&ctx.dapr, req, user, ctx.now.timestamp()).await?;
             user_route(ctx, req, user, rest).await
         }
+        _ if web::handles(req) => web::serve(ctx, req).await,
         _ => Err(Problem::no_route(req)),
     }
 }
@@ -58,6 +59,7 @@ async fn user_route(
             tasks::create(ctx, req, user, tasks::Kind::Recurring).await
         }
         (&Method::POST, ["tasks", "reminder"]) => tasks::add_reminder(ctx, req, user).await,
+        (&Method::POST, ["tasks", "preview"]) => web::preview(ctx, req, user),
         (&Method::GET, ["tasks", task]) => tasks::get(ctx, user, id(task)?).await,
         (&Method::PUT, ["tasks", task]) => tasks::replace(ctx, req, user, id(task)?).await,
         (&Method::PATCH, ["tasks", task]) => tasks::patch(ctx, req, user, id(task)?).await,

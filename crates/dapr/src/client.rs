@@ -349,6 +349,19 @@ mod tests {
     }
 
     #[test]
+    fn a_stale_etag_in_a_redis_transaction_is_an_etag_mismatch() {
+        // What daprd 1.18.3 with state.redis answers (Redis 7.0).
+        let recorder = Recorder::answering(
+            500,
+            r#"{"errorCode":"ERR_STATE_TRANSACTION","message":"error while executing state transaction: ERR user_script:14: failed to set key todo-api||u:a:meta script: d908b9553add63a82e03589b5c6d01a7654ef0f2, on @user_script:14."}"#,
+        );
+        let client = DaprClient::new(3500, &recorder);
+        let err =
+            block_on(client.transact_state("store", &[StateOp::delete("k", None)])).unwrap_err();
+        assert!(matches!(err, DaprError::EtagMismatch), "{err:?}");
+    }
+
+    #[test]
     fn an_existing_job_is_a_conflict_not_an_etag_mismatch() {
         let recorder = Recorder::answering(
             409,

@@ -62,9 +62,15 @@ impl DaprError {
         let body: Body = serde_json::from_slice(response.body()).unwrap_or_default();
         let status = response.status().as_u16();
         // State stores report a stale ETag as 409 on single writes and as a
-        // 500 "possible etag mismatch" on transactions (Dapr 1.18).
+        // 500 "possible etag mismatch" on transactions (Dapr 1.18). Redis
+        // runs each transactional write as a Lua script whose ETag check
+        // raises "failed to set key K" / "failed to delete K", which daprd
+        // passes on as "ERR user_script:N: ..." (seen on the cluster).
         let state_call = body.error_code.starts_with("ERR_STATE");
-        if state_call && (status == 409 || body.message.contains("etag mismatch")) {
+        let redis_etag = body.message.contains("user_script")
+            && (body.message.contains("failed to set key")
+                || body.message.contains("failed to delete"));
+        if state_call && (status == 409 || body.message.contains("etag mismatch") || redis_etag) {
             return DaprError::EtagMismatch;
         }
         let message = if body.message.is_empty() {

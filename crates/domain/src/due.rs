@@ -25,6 +25,34 @@ pub enum DueError {
         "'{0}' is not a due date: use RFC 3339 with an offset (2026-03-01T09:00:00+01:00) or a date (2026-03-01)"
     )]
     Invalid(String),
+    /// A wall-clock time with no offset and no `timezone` to read it in.
+    #[error(
+        "'{0}' has no UTC offset: add one (2026-03-01T09:00:00+01:00) or give timezone in the same body to read it as local time there"
+    )]
+    NeedsZone(String),
+    /// A wall-clock time the clocks pass twice (the autumn change).
+    #[error(
+        "{local} happens twice in {zone} (the clocks go back): add the offset, {first} for the first or {second} for the second"
+    )]
+    Ambiguous {
+        local: String,
+        zone: String,
+        first: String,
+        second: String,
+    },
+    /// A wall-clock time the clocks skip (the spring change).
+    #[error(
+        "{local} does not exist in {zone} (the clocks skip forward over it): pick a time before or after the gap"
+    )]
+    Skipped { local: String, zone: String },
+}
+
+/// Reads a wall-clock date-time without offset, as `<input type=datetime-local>`
+/// sends it: `2027-03-02T10:00`, `2027-03-02T10:00:00` or with fractions.
+pub fn parse_local(s: &str) -> Option<NaiveDateTime> {
+    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
 }
 
 /// An IANA time zone such as `Europe/London`. Serde: its name.
@@ -76,6 +104,26 @@ impl TimeZone {
         }
     }
 
+    /// The one instant a local wall-clock time denotes; a time the clocks
+    /// pass twice or skip is an error naming the choices, because a person
+    /// who picked it in a form meant one of them and the server cannot guess.
+    pub fn exact(&self, local: NaiveDateTime) -> Result<DateTime<FixedOffset>, DueError> {
+        let shown = local.format("%Y-%m-%dT%H:%M:%S").to_string();
+        match self.0.from_local_datetime(&local) {
+            LocalResult::Single(t) => Ok(t.fixed_offset()),
+            LocalResult::Ambiguous(first, second) => Err(DueError::Ambiguous {
+                local: shown,
+                zone: self.name().to_owned(),
+                first: first.fixed_offset().offset().to_string(),
+                second: second.fixed_offset().offset().to_string(),
+            }),
+            LocalResult::None => Err(DueError::Skipped {
+                local: shown,
+                zone: self.name().to_owned(),
+            }),
+        }
+    }
+
     /// The instant a local day starts (midnight, or the end of a DST gap at midnight).
     pub fn start_of(&self, day: NaiveDate) -> DateTime<Utc> {
         self.resolve(day.and_time(NaiveTime::MIN))
@@ -121,6 +169,20 @@ impl Due {
         DateTime::parse_from_rfc3339(s)
             .map(Due::At)
             .map_err(|_| DueError::Invalid(s.to_owned()))
+    }
+
+    /// Like [`Due::parse`], but a date-time without offset is read as
+    /// wall-clock time in `zone` (the `timezone` of the same body) when
+    /// there is one; DST-ambiguous or skipped times are refused.
+    pub fn parse_in(s: &str, zone: Option<&TimeZone>) -> Result<Due, DueError> {
+        match Due::parse(s) {
+            Err(DueError::Invalid(_)) => match (parse_local(s), zone) {
+                (Some(local), Some(zone)) => zone.exact(local).map(Due::At),
+                (Some(_), None) => Err(DueError::NeedsZone(s.to_owned())),
+                (None, _) => Err(DueError::Invalid(s.to_owned())),
+            },
+            other => other,
+        }
     }
 
     /// When the task's due period starts: the instant, or the start of the local day.
@@ -202,18 +264,60 @@ mod tests {
 
     #[test]
     fn refuses_what_names_no_instant_or_day() {
-        for bad in [
-            "2026-03-01T09:00:00",
-            "2026-13-01",
-            "2026-02-30",
-            "tomorrow",
-            "",
-            "1/3/2026",
-        ] {
+        for bad in ["2026-13-01", "2026-02-30", "tomorrow", "", "1/3/2026"] {
             let err = Due::parse(bad).unwrap_err();
             assert_eq!(err, DueError::Invalid(bad.to_owned()));
             assert!(err.to_string().contains("RFC 3339"));
         }
+    }
+
+    #[test]
+    fn a_local_time_needs_a_zone_and_is_read_there() {
+        let err = Due::parse_in("2026-03-01T09:00:00", None).unwrap_err();
+        assert_eq!(err, DueError::NeedsZone("2026-03-01T09:00:00".into()));
+        assert!(err.to_string().contains("timezone"));
+        let london = tz("Europe/London");
+        for (local, want) in [
+            ("2027-03-02T10:00:00", "2027-03-02T10:00:00+00:00"),
+            ("2027-07-02T10:00", "2027-07-02T10:00:00+01:00"),
+            ("2027-07-02T10:00:00.000", "2027-07-02T10:00:00+01:00"),
+        ] {
+            let Due::At(t) = Due::parse_in(local, Some(&london)).unwrap() else {
+                panic!("{local} is not an instant");
+            };
+            assert_eq!(t.to_rfc3339(), want, "{local}");
+        }
+        // An offset or a plain date is unaffected by the zone.
+        assert_eq!(
+            Due::parse_in("2027-03-02T10:00:00+05:00", Some(&london)).unwrap(),
+            due("2027-03-02T10:00:00+05:00")
+        );
+        assert_eq!(
+            Due::parse_in("2027-03-02", Some(&london)).unwrap(),
+            due("2027-03-02")
+        );
+        assert_eq!(
+            Due::parse_in("2027-03-02T25:00", Some(&london)).unwrap_err(),
+            DueError::Invalid("2027-03-02T25:00".into())
+        );
+    }
+
+    #[test]
+    fn a_repeated_or_skipped_local_time_is_refused_naming_the_choices() {
+        let err = Due::parse_in("2026-11-01T01:30:00", Some(&tz("America/New_York"))).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "2026-11-01T01:30:00 happens twice in America/New_York (the clocks go back): add the offset, -04:00 for the first or -05:00 for the second"
+        );
+        let err = Due::parse_in("2026-03-29T01:30", Some(&tz("Europe/London"))).unwrap_err();
+        assert_eq!(
+            err,
+            DueError::Skipped {
+                local: "2026-03-29T01:30:00".into(),
+                zone: "Europe/London".into()
+            }
+        );
+        assert!(err.to_string().contains("before or after the gap"));
     }
 
     #[test]

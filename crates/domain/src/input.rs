@@ -4,7 +4,7 @@
 use chrono::{DateTime, FixedOffset};
 use serde_json::{Map, Value};
 
-use crate::due::{Due, TimeZone};
+use crate::due::{Due, DueError, TimeZone, parse_local};
 use crate::duration::IsoDuration;
 use crate::error::ValidationErrors;
 use crate::recurrence::Recurrence;
@@ -52,8 +52,37 @@ pub(crate) const TASK_FIELDS: &[&str] = &[
 
 const PRIORITY_MESSAGE: &str = "must be one of low, medium, high, urgent";
 const DUE_MESSAGE: &str = "must be a date such as 2026-03-01 or an RFC 3339 time with offset such as 2026-03-01T09:00:00+01:00";
-const REMIND_AT_MESSAGE: &str =
-    "must be an RFC 3339 time with offset such as 2026-03-01T08:45:00+01:00";
+const REMIND_AT_MESSAGE: &str = "must be an RFC 3339 time with offset such as 2026-03-01T08:45:00+01:00, or a local time such as 2026-03-01T08:45 with timezone in the same body";
+
+/// The zone in which a body's date-times without offset are read: the
+/// `timezone` of the same body, so what a person picked in a form (a
+/// wall-clock time in a zone) is sent as is.
+#[derive(Clone, Copy)]
+enum LocalZone {
+    /// The body names this zone (`null` names UTC, the default).
+    In(TimeZone),
+    /// The body names no zone: a local time is refused, saying why.
+    Missing,
+    /// The body names a bad zone, already reported at `timezone`.
+    Refused,
+}
+
+impl LocalZone {
+    fn of(timezone: Option<&Option<TimeZone>>) -> LocalZone {
+        match timezone {
+            None => LocalZone::Missing,
+            Some(Some(tz)) => LocalZone::In(*tz),
+            Some(None) => LocalZone::Refused,
+        }
+    }
+
+    fn zone(self) -> Option<TimeZone> {
+        match self {
+            LocalZone::In(tz) => Some(tz),
+            _ => None,
+        }
+    }
+}
 
 /// A whole task as written by a client: the body of `POST /tasks` and `PUT /tasks/{id}`.
 #[derive(Clone, Debug, PartialEq)]
@@ -193,9 +222,12 @@ impl NewTask {
         let parent_task_id = obj
             .get("parent_task_id")
             .map(|v| parent_task_id(v, &mut errors));
-        let due_date = obj.get("due_date").map(|v| due_date(v, &mut errors));
         let timezone = obj.get("timezone").map(|v| timezone(v, &mut errors));
-        let reminders = obj.get("reminders").map(|v| reminders(v, &mut errors));
+        let zone = LocalZone::of(timezone.as_ref());
+        let due_date = obj.get("due_date").map(|v| due_date(v, zone, &mut errors));
+        let reminders = obj
+            .get("reminders")
+            .map(|v| reminders(v, zone, &mut errors));
         let recurrence = obj.get("recurrence").map(|v| recurrence(v, &mut errors));
         let expected_version = obj.get("version").map(|v| version(v, &mut errors));
 
@@ -271,6 +303,8 @@ impl TaskPatch {
             return Err(errors);
         };
         check_keys(obj, TASK_FIELDS, &mut errors);
+        let timezone = obj.get("timezone").map(|v| timezone(v, &mut errors));
+        let zone = LocalZone::of(timezone.as_ref());
         let patch = TaskPatch {
             title: obj.get("title").and_then(|v| title(v, &mut errors)),
             description: obj
@@ -285,9 +319,13 @@ impl TaskPatch {
             parent_task_id: obj
                 .get("parent_task_id")
                 .and_then(|v| parent_task_id(v, &mut errors)),
-            due_date: obj.get("due_date").and_then(|v| due_date(v, &mut errors)),
-            timezone: obj.get("timezone").and_then(|v| timezone(v, &mut errors)),
-            reminders: obj.get("reminders").and_then(|v| reminders(v, &mut errors)),
+            due_date: obj
+                .get("due_date")
+                .and_then(|v| due_date(v, zone, &mut errors)),
+            timezone: timezone.flatten(),
+            reminders: obj
+                .get("reminders")
+                .and_then(|v| reminders(v, zone, &mut errors)),
             recurrence: obj
                 .get("recurrence")
                 .and_then(|v| recurrence(v, &mut errors)),
@@ -316,15 +354,19 @@ impl DueDateChange {
             return Err(errors);
         };
         check_keys(obj, &["due_date", "timezone", "reminders"], &mut errors);
+        let timezone = obj.get("timezone").map(|v| timezone(v, &mut errors));
+        let zone = LocalZone::of(timezone.as_ref());
         let due = match obj.get("due_date") {
             None => {
                 errors.push("due_date", "is required (null clears it)");
                 None
             }
-            Some(v) => due_date(v, &mut errors),
+            Some(v) => due_date(v, zone, &mut errors),
         };
-        let timezone = obj.get("timezone").and_then(|v| timezone(v, &mut errors));
-        let reminders = obj.get("reminders").and_then(|v| reminders(v, &mut errors));
+        let timezone = timezone.flatten();
+        let reminders = obj
+            .get("reminders")
+            .and_then(|v| reminders(v, zone, &mut errors));
         match due {
             Some(due_date) if errors.is_empty() => Ok(DueDateChange {
                 due_date,
@@ -357,7 +399,7 @@ impl ReminderInput {
                 None
             }
         };
-        let spec = reminder_fields(obj, "", &mut errors);
+        let spec = reminder_fields(obj, "", LocalZone::Missing, &mut errors);
         match (task_id, spec) {
             (Some(task_id), Some(spec)) if errors.is_empty() => Ok(ReminderInput { task_id, spec }),
             _ => Err(errors),
@@ -626,11 +668,13 @@ fn parent_task_id(v: &Value, errors: &mut ValidationErrors) -> Option<Option<Tas
     id.map(Some)
 }
 
-fn due_date(v: &Value, errors: &mut ValidationErrors) -> Option<Option<Due>> {
+fn due_date(v: &Value, zone: LocalZone, errors: &mut ValidationErrors) -> Option<Option<Due>> {
     match v {
         Value::Null => Some(None),
-        Value::String(s) => match Due::parse(s.trim()) {
+        Value::String(s) => match Due::parse_in(s.trim(), zone.zone().as_ref()) {
             Ok(due) => Some(Some(due)),
+            // The bad zone is the error; do not report the time as well.
+            Err(DueError::NeedsZone(_)) if matches!(zone, LocalZone::Refused) => None,
             Err(e) => {
                 errors.push("due_date", e.to_string());
                 None
@@ -663,7 +707,11 @@ fn timezone(v: &Value, errors: &mut ValidationErrors) -> Option<TimeZone> {
     }
 }
 
-fn reminders(v: &Value, errors: &mut ValidationErrors) -> Option<Vec<ReminderSpec>> {
+fn reminders(
+    v: &Value,
+    zone: LocalZone,
+    errors: &mut ValidationErrors,
+) -> Option<Vec<ReminderSpec>> {
     let items = match v {
         Value::Null => return Some(Vec::new()),
         Value::Array(items) => items,
@@ -700,7 +748,7 @@ fn reminders(v: &Value, errors: &mut ValidationErrors) -> Option<Vec<ReminderSpe
                 ok = false;
             }
         }
-        match reminder_fields(obj, &prefix, errors) {
+        match reminder_fields(obj, &prefix, zone, errors) {
             Some(spec) => out.push(spec),
             None => ok = false,
         }
@@ -713,6 +761,7 @@ fn reminders(v: &Value, errors: &mut ValidationErrors) -> Option<Vec<ReminderSpe
 fn reminder_fields(
     obj: &Map<String, Value>,
     prefix: &str,
+    zone: LocalZone,
     errors: &mut ValidationErrors,
 ) -> Option<ReminderSpec> {
     let name = |field: &str| {
@@ -736,15 +785,24 @@ fn reminder_fields(
             errors.push(whole, "needs remind_at or before_due");
             None
         }
-        (Some(at), None) => {
-            let parsed: Option<DateTime<FixedOffset>> = at
-                .as_str()
-                .and_then(|s| DateTime::parse_from_rfc3339(s.trim()).ok());
-            if parsed.is_none() {
-                errors.push(name("remind_at"), REMIND_AT_MESSAGE);
+        (Some(at), None) => match at.as_str().map(|s| remind_at(s.trim(), zone)) {
+            Some(Ok(t)) => Some(ReminderSpec::RemindAt(t)),
+            // The bad zone is the error; do not report the time as well.
+            Some(Err(None))
+                if matches!(zone, LocalZone::Refused)
+                    && at.as_str().and_then(|s| parse_local(s.trim())).is_some() =>
+            {
+                None
             }
-            parsed.map(ReminderSpec::RemindAt)
-        }
+            Some(Err(Some(e))) => {
+                errors.push(name("remind_at"), e.to_string());
+                None
+            }
+            _ => {
+                errors.push(name("remind_at"), REMIND_AT_MESSAGE);
+                None
+            }
+        },
         (None, Some(before)) => match before.as_str().map(IsoDuration::parse) {
             Some(Ok(d)) => Some(ReminderSpec::BeforeDue(d)),
             Some(Err(e)) => {
@@ -759,6 +817,19 @@ fn reminder_fields(
                 None
             }
         },
+    }
+}
+
+/// A reminder instant: RFC 3339 with offset, or a local time in the body's
+/// zone. `Err(None)`: not a time (or no zone to read it in); `Err(Some)`: a
+/// local time the zone's clocks repeat or skip.
+fn remind_at(s: &str, zone: LocalZone) -> Result<DateTime<FixedOffset>, Option<DueError>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t);
+    }
+    match (parse_local(s), zone.zone()) {
+        (Some(local), Some(tz)) => tz.exact(local).map_err(Some),
+        _ => Err(None),
     }
 }
 
@@ -1068,6 +1139,87 @@ mod tests {
             CompletionInput::from_body(br#"{"done": true}"#)
                 .unwrap_err()
                 .has("done")
+        );
+    }
+
+    #[test]
+    fn local_times_are_read_in_the_zone_of_the_same_body() {
+        let task = NewTask::from_json(&json!({
+            "title": "t",
+            "due_date": "2027-03-02T10:00:00",
+            "timezone": "Europe/London",
+            "reminders": [{"remind_at": "2027-07-01T08:45"}]
+        }))
+        .unwrap();
+        assert_eq!(task.due_date.unwrap().to_string(), "2027-03-02T10:00:00Z");
+        let [ReminderSpec::RemindAt(at)] = task.reminders.as_slice() else {
+            panic!("one absolute reminder expected: {:?}", task.reminders);
+        };
+        assert_eq!(at.to_rfc3339(), "2027-07-01T08:45:00+01:00");
+
+        let patch = TaskPatch::from_json(
+            &json!({"due_date": "2027-07-02T09:00", "timezone": "America/New_York"}),
+        )
+        .unwrap();
+        assert_eq!(
+            patch.due_date.unwrap().unwrap().to_string(),
+            "2027-07-02T09:00:00-04:00"
+        );
+        let change = DueDateChange::from_json(
+            &json!({"due_date": "2027-01-02T09:00", "timezone": "Europe/Berlin"}),
+        )
+        .unwrap();
+        assert_eq!(
+            change.due_date.unwrap().to_string(),
+            "2027-01-02T09:00:00+01:00"
+        );
+    }
+
+    #[test]
+    fn local_times_without_a_zone_or_in_a_dst_change_are_refused_at_the_field() {
+        let errors = errors_of(json!({
+            "title": "t",
+            "due_date": "2027-03-02T10:00:00",
+            "reminders": [{"remind_at": "2027-03-01T10:00"}]
+        }));
+        let messages: Vec<_> = errors.errors().iter().map(|e| e.to_string()).collect();
+        assert!(
+            errors.has("due_date") && errors.has("reminders[0].remind_at"),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().all(|m| m.contains("timezone")),
+            "{messages:?}"
+        );
+
+        let errors = errors_of(json!({
+            "title": "t",
+            "due_date": "2026-11-01T01:30",
+            "timezone": "America/New_York",
+            "reminders": [{"remind_at": "2026-03-08T02:30"}]
+        }));
+        assert!(errors.has("due_date") && errors.has("reminders[0].remind_at"));
+        let text = format!("{errors:?}");
+        assert!(
+            text.contains("-04:00 for the first or -05:00 for the second"),
+            "{text}"
+        );
+        assert!(
+            text.contains("does not exist in America/New_York"),
+            "{text}"
+        );
+
+        // A bad zone is reported once, not again at the local time.
+        let errors = errors_of(
+            json!({"title": "t", "due_date": "2027-03-02T10:00", "timezone": "Mars/Base"}),
+        );
+        assert_eq!(errors.len(), 1);
+        assert!(errors.has("timezone"));
+        // POST /tasks/reminder has no timezone: an offset is still needed.
+        assert!(
+            ReminderInput::from_json(&json!({"task_id": 1, "remind_at": "2027-03-02T10:00"}))
+                .unwrap_err()
+                .has("remind_at")
         );
     }
 }

@@ -9,6 +9,29 @@ chart is installed once per namespace.
 todo-api recurring notifier audit
 {{- end }}
 
+{{/* How the wasm services run: spin (SpinApps, the default) or wasmtime (Deployments). */}}
+{{- define "todo.runtime" -}}
+{{- $r := .Values.runtime | default "spin" -}}
+{{- if not (has $r (list "spin" "wasmtime")) -}}
+{{- fail (printf "runtime must be spin or wasmtime, not %q" $r) -}}
+{{- end -}}
+{{ $r }}
+{{- end }}
+
+{{/* The Secret holding the app API token (app-token-secret.yaml). */}}
+{{- define "todo.appTokenSecret" -}}
+app-api-token
+{{- end }}
+
+{{/* The app API token as the APP_API_TOKEN variable of an app container. */}}
+{{- define "todo.appTokenEnv" -}}
+- name: APP_API_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "todo.appTokenSecret" . }}
+      key: token
+{{- end }}
+
 {{- define "todo.chart" -}}
 {{ .Chart.Name }}-{{ .Chart.Version | replace "+" "_" }}
 {{- end }}
@@ -66,6 +89,7 @@ dapr.io/enabled: "true"
 dapr.io/app-id: {{ .appId | quote }}
 dapr.io/app-port: {{ .appPort | quote }}
 dapr.io/app-protocol: "http"
+dapr.io/app-token-secret: {{ include "todo.appTokenSecret" .root | quote }}
 dapr.io/config: {{ $d.configName | quote }}
 dapr.io/enable-metrics: "true"
 dapr.io/metrics-port: {{ $d.metricsPort | quote }}
@@ -74,6 +98,11 @@ dapr.io/log-as-json: {{ $d.logAsJson | quote }}
 dapr.io/enable-app-health-check: "true"
 dapr.io/app-health-check-path: "/healthz"
 dapr.io/app-health-probe-interval: {{ $d.appHealthProbeInterval | quote }}
+{{- with $d.blockShutdownDuration }}
+# A terminating pod's daprd serves its app until the app stops (or this
+# long), so requests still in the app find their sidecar.
+dapr.io/block-shutdown-duration: {{ . | quote }}
+{{- end }}
 {{- with $d.sidecar.cpuRequest }}
 dapr.io/sidecar-cpu-request: {{ . | quote }}
 {{- end }}

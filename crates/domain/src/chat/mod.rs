@@ -126,5 +126,30 @@ pub fn understand(message: &str, now: DateTime<Utc>, tz: &TimeZone) -> Intent {
     add::add(words, Form::Bare, now, tz)
 }
 
+/// The `POST /tasks` body that quick-add text describes, read as an add
+/// request ("pay rent every month on the 1st at 9am #home !high remind me 1
+/// day before"; a leading verb is optional), or the question the chat would
+/// ask back (an hour without am/pm, no title, ...). Subtasks and a parent
+/// named in the text are left to the chat. The body is not validated: pass
+/// it to [`crate::NewTask::from_json`].
+pub fn quick_add(
+    text: &str,
+    now: DateTime<Utc>,
+    tz: &TimeZone,
+) -> Result<serde_json::Value, String> {
+    let mut words = Words::new(text.trim());
+    // The quick-add box is an explicit add: no "shall I add it?" back.
+    let mut form = Form::Verb;
+    if let Some((verb, found)) = ADD.iter().find(|(verb, _)| words.matches(0, verb)) {
+        words.take(0, words::count(verb));
+        form = *found;
+    }
+    match add::add(words, form, now, tz) {
+        Intent::Add { body, .. } => Ok(body),
+        Intent::Ask(q) => Err(question(&q)),
+        _ => Err("that does not read as a task to add".into()),
+    }
+}
+
 #[cfg(test)]
 mod tests;
