@@ -16,6 +16,7 @@ pub mod bench;
 pub mod drills;
 pub mod events;
 mod kafka;
+pub mod model_server;
 
 /// The stack under test, located through the environment `scripts/stack test` sets.
 #[derive(Clone)]

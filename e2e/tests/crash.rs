@@ -148,27 +148,7 @@ async fn disruptive_crash_of_the_scheduler_keeps_pending_reminders() -> Result<(
     let mut killed = Killed::kill(&stack, &["scheduler"], "scheduler")?;
     tokio::time::sleep(Duration::from_secs(3)).await;
     killed.restart().await?;
-    let delivered = stack
-        .eventually("a notification per reminder", CATCH_UP, || async {
-            let list = every_page(&stack, &user, "/notifications").await?;
-            Ok((list.len() >= ids.len()).then_some(list))
-        })
-        .await?;
-    tokio::time::sleep(SETTLE).await;
-    let list = every_page(&stack, &user, "/notifications").await?;
-    ensure!(
-        list.len() == ids.len(),
-        "one notification per reminder: {list:#?}"
-    );
-    let tasks: BTreeSet<u64> = list.iter().filter_map(|n| n["task_id"].as_u64()).collect();
-    ensure!(tasks == ids, "each task reminded once: {delivered:#?}");
-    for n in &list {
-        let delivered_at = chrono::DateTime::parse_from_rfc3339(
-            n["delivered_at"].as_str().context("delivered_at")?,
-        )?;
-        ensure!(delivered_at >= at, "delivered before its time: {n}");
-    }
-    Ok(())
+    one_notification_each(&stack, &user, &ids, at).await
 }
 
 /// The recurring service and its sidecar die while series are completed:
@@ -272,5 +252,68 @@ async fn disruptive_crash_of_realtime_costs_a_resuming_device_nothing() -> Resul
         }
     }
     println!("the missed frames arrived in order after the crash");
+    Ok(())
+}
+
+/// notifier and its sidecar die between scheduling reminders and their
+/// time: after the restart each fires exactly once, none early.
+#[tokio::test]
+async fn disruptive_crash_of_notifier_fires_each_pending_reminder_once() -> Result<()> {
+    let stack = Stack::from_env()?;
+    let user = stack.new_user("crash-notifier");
+    let at = chrono::Utc::now() + chrono::Duration::seconds(15);
+    let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut ids = BTreeSet::new();
+    for n in 0..3 {
+        let task = stack
+            .create_task(
+                &user,
+                json!({"title": format!("notifier drill {n}"), "reminders": [{"remind_at": at_text}]}),
+            )
+            .await?;
+        ids.insert(task["id"].as_u64().context("an id")?);
+    }
+    stack
+        .logged(
+            "notifier",
+            "reminder scheduled",
+            ("user_id", &user),
+            3,
+            CATCH_UP,
+        )
+        .await?;
+    let mut killed = Killed::kill(&stack, &["notifier", "notifier-dapr"], "notifier")?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    killed.restart().await?;
+    one_notification_each(&stack, &user, &ids, at).await
+}
+
+/// Waits for a notification per task of `ids`, lets redeliveries settle,
+/// then checks there is exactly one each and none came before `at`.
+async fn one_notification_each(
+    stack: &Stack,
+    user: &str,
+    ids: &BTreeSet<u64>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    stack
+        .eventually("a notification per reminder", CATCH_UP, || async {
+            let list = every_page(stack, user, "/notifications").await?;
+            Ok((list.len() >= ids.len()).then_some(()))
+        })
+        .await?;
+    tokio::time::sleep(SETTLE).await;
+    let list = every_page(stack, user, "/notifications").await?;
+    let tasks: BTreeSet<u64> = list.iter().filter_map(|n| n["task_id"].as_u64()).collect();
+    ensure!(
+        list.len() == ids.len() && &tasks == ids,
+        "one notification per reminder: {list:#?}"
+    );
+    for n in &list {
+        let delivered_at = chrono::DateTime::parse_from_rfc3339(
+            n["delivered_at"].as_str().context("delivered_at")?,
+        )?;
+        ensure!(delivered_at >= at, "delivered before its time: {n}");
+    }
     Ok(())
 }

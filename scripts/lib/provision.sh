@@ -8,6 +8,12 @@ DAPR_VERSION=1.18.3
 # proxy serves it, otherwise the nearest served patch release (see below).
 DURABLETASK_PINNED=v0.12.4
 DURABLETASK_FALLBACK=v0.12.1
+# The components compiled into daprd: the stable ones, plus the echo and
+# OpenAI conversation components (the chat's model contract test points the
+# latter at a scripted server on loopback). A marker beside the binary
+# (daprd.tags) records what it was built with; a daprd built with other tags
+# is rebuilt once (incrementally, through the Go build cache).
+DAPRD_TAGS=stablecomponents,conversation_echo,conversation_openai
 
 provision_rust_target() {
   if rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
@@ -50,14 +56,22 @@ provision_dapr() {
   local bin
   for bin in "$HOME/.dapr/bin" "$STACK_CACHE/dapr-$DAPR_VERSION/.dapr/bin"; do
     if [ -x "$bin/daprd" ] && [ -x "$bin/scheduler" ] &&
-      [ "$("$bin/daprd" --version 2>/dev/null)" = "$DAPR_VERSION" ]; then
+      [ "$("$bin/daprd" --version 2>/dev/null)" = "$DAPR_VERSION" ] &&
+      [ "$(cat "$bin/daprd.tags" 2>/dev/null)" = "$DAPRD_TAGS" ]; then
       DAPR_BIN=$bin
       info "daprd and scheduler $DAPR_VERSION: present in $bin"
       return
     fi
   done
   DAPR_BIN="$STACK_CACHE/dapr-$DAPR_VERSION/.dapr/bin"
-  step "Building daprd and the Dapr scheduler $DAPR_VERSION from the Go module (first run only; ~10 min)"
+  local cmds="daprd scheduler"
+  if [ -x "$DAPR_BIN/scheduler" ] && [ -x "$DAPR_BIN/daprd" ] &&
+    [ "$("$DAPR_BIN/daprd" --version 2>/dev/null)" = "$DAPR_VERSION" ]; then
+    cmds=daprd
+    step "Rebuilding daprd $DAPR_VERSION with the tags $DAPRD_TAGS (was: $(cat "$DAPR_BIN/daprd.tags" 2>/dev/null || echo stablecomponents,conversation_echo); once, ~3 min)"
+  else
+    step "Building daprd and the Dapr scheduler $DAPR_VERSION from the Go module (first run only; ~10 min)"
+  fi
   local module src
   module=$(retry 5 3 go mod download -json "github.com/dapr/dapr@v$DAPR_VERSION" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])') ||
@@ -71,14 +85,18 @@ provision_dapr() {
   export GONOSUMDB="github.com/dapr/durabletask-go" GOFLAGS="-mod=mod"
   mkdir -p "$DAPR_BIN"
   local cmd
-  for cmd in daprd scheduler; do
-    info "go build ./cmd/$cmd (tags stablecomponents,conversation_echo)"
+  for cmd in $cmds; do
+    info "go build ./cmd/$cmd (tags $DAPRD_TAGS)"
+    # Built under a temporary name and moved into place: a running stack
+    # keeps the binary it started with.
     (cd "$src" && retry 6 5 env CGO_ENABLED=0 go build \
-      -tags stablecomponents,conversation_echo \
+      -tags "$DAPRD_TAGS" \
       -ldflags "-X github.com/dapr/dapr/pkg/buildinfo.version=$DAPR_VERSION -s -w" \
-      -o "$DAPR_BIN/$cmd" "./cmd/$cmd") ||
+      -o "$DAPR_BIN/.$cmd.new" "./cmd/$cmd") ||
       fail "building Dapr $cmd failed" "read the go output above; check access to the Go module proxy, then run again"
+    mv -f "$DAPR_BIN/.$cmd.new" "$DAPR_BIN/$cmd"
   done
+  echo "$DAPRD_TAGS" >"$DAPR_BIN/daprd.tags"
   [ "$("$DAPR_BIN/daprd" --version)" = "$DAPR_VERSION" ] ||
     fail "the built daprd does not report version $DAPR_VERSION" "delete $DAPR_BIN and run again"
 }
@@ -102,6 +120,10 @@ dapr_source_fallbacks() {
     warn "the Go proxy does not serve the Pulsar client fork; building daprd without the Pulsar pub/sub component"
     sed -i '1s|.*|//go:build allcomponents|' cmd/daprd/components/pubsub_pulsar.go
   fi
+  # Upstream compiles the OpenAI conversation component only into
+  # allcomponents builds; give it its own tag like conversation_echo has.
+  sed -i '1s|^//go:build allcomponents$|//go:build allcomponents \|\| conversation_openai|' \
+    cmd/daprd/components/conversation_openai.go
 }
 
 provision_all() {
