@@ -16,7 +16,7 @@
 //! queued live afterwards: never both, never neither.
 
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -109,15 +109,51 @@ pub struct Subscription {
     pub resync: bool,
     /// Buffered frames with `seq > since`, in `seq` order, to send first.
     pub replay: Vec<Frame>,
-    replayed: HashSet<u64>,
+    sent: SentSeqs,
     registration: Registration,
 }
 
+/// The seqs a connection already has: everything up to `floor` (the
+/// client's `since`, raised as the sent seqs become contiguous), and the
+/// ones above it in `above` (a few, while frames arrive out of order; at
+/// most [`SENT_ABOVE_FLOOR`], so a connection that started without `since`,
+/// whose floor never meets its first seq, stays small).
+#[derive(Debug, Default)]
+struct SentSeqs {
+    floor: u64,
+    above: BTreeSet<u64>,
+}
+
+impl SentSeqs {
+    /// Records `seq` as sent; false when the connection already has it.
+    fn record(&mut self, seq: u64) -> bool {
+        if seq <= self.floor || !self.above.insert(seq) {
+            return false;
+        }
+        if self.above.len() > SENT_ABOVE_FLOOR
+            && let Some(lowest) = self.above.pop_first()
+        {
+            // A gap this old is not going to be filled: give up on it.
+            self.floor = lowest;
+        }
+        while self.above.remove(&(self.floor + 1)) {
+            self.floor += 1;
+        }
+        true
+    }
+}
+
+/// How many sent seqs above a gap a connection remembers.
+const SENT_ABOVE_FLOOR: usize = 64;
+
 impl Subscription {
-    /// Whether a live frame should be sent: false when it was already sent
-    /// as part of the replay (a guard; the shared lock already prevents it).
-    pub fn is_new(&self, frame: &Frame) -> bool {
-        frame.seq.is_none_or(|seq| !self.replayed.contains(&seq))
+    /// Whether a live frame should be sent, recording it when so: false for
+    /// a seq the connection already has: sent in the replay, sent live
+    /// before (a Kafka redelivery), or at or below the client's `since`
+    /// (after a restart of this service the redeliveries of frames the
+    /// client had come again, into an empty buffer).
+    pub fn is_new(&mut self, frame: &Frame) -> bool {
+        frame.seq.is_none_or(|seq| self.sent.record(seq))
     }
 
     /// The user this connection serves.
@@ -402,14 +438,20 @@ impl Hub {
         if resync {
             Metrics::inc(&self.metrics.resyncs);
         }
-        let replayed = replay.iter().filter_map(|f| f.seq).collect();
+        let mut sent = SentSeqs {
+            floor: since.unwrap_or(0),
+            above: BTreeSet::new(),
+        };
+        for seq in replay.iter().filter_map(|f| f.seq) {
+            sent.record(seq);
+        }
         Subscription {
             conn_id,
             frames,
             kicked,
             resync,
             replay,
-            replayed,
+            sent,
             registration: Registration {
                 hub: Arc::clone(self),
                 user: user.to_owned(),
@@ -574,6 +616,39 @@ mod tests {
             !sub.is_new(&task(2)),
             "replayed seqs are filtered if they ever come live"
         );
+    }
+
+    /// After a restart of the service its buffer is empty and Kafka
+    /// redelivers frames the resuming client already had: they are not sent
+    /// again, nor are duplicates, but late out-of-order ones are.
+    #[test]
+    fn a_connection_never_gets_a_seq_it_has() {
+        let hub = hub(16, 16, 16);
+        let mut sub = hub.subscribe("alice", Some(3));
+        for seq in [1, 2, 3, 5, 4, 5, 4, 6] {
+            hub.publish("alice", task(seq));
+        }
+        let live = drain(&mut sub);
+        let sent: Vec<u64> = live
+            .iter()
+            .filter(|f| sub.is_new(f))
+            .filter_map(|f| f.seq)
+            .collect();
+        assert_eq!(sent, [5, 4, 6]);
+    }
+
+    #[test]
+    fn without_since_the_memory_of_sent_seqs_stays_bounded() {
+        let mut sent = SentSeqs::default();
+        for seq in 1_000..2_000 {
+            assert!(sent.record(seq));
+        }
+        assert!(
+            sent.above.len() <= SENT_ABOVE_FLOOR + 1,
+            "{}",
+            sent.above.len()
+        );
+        assert!(!sent.record(1_999), "a recent seq is still known");
     }
 
     #[test]
