@@ -131,18 +131,7 @@ async fn disruptive_crash_of_the_broker_loses_no_event() -> Result<()> {
 async fn disruptive_crash_of_the_scheduler_keeps_pending_reminders() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("crash-scheduler");
-    let at = chrono::Utc::now() + chrono::Duration::seconds(12);
-    let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let mut ids = BTreeSet::new();
-    for n in 0..5 {
-        let task = stack
-            .create_task(
-                &user,
-                json!({"title": format!("reminded {n}"), "reminders": [{"remind_at": at_text}]}),
-            )
-            .await?;
-        ids.insert(task["id"].as_u64().context("an id")?);
-    }
+    let (at, ids) = tasks_reminding(&stack, &user, "reminded", 5, 12).await?;
     // notifier schedules the jobs from the task events; give it the time.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let mut killed = Killed::kill(&stack, &["scheduler"], "scheduler")?;
@@ -261,18 +250,7 @@ async fn disruptive_crash_of_realtime_costs_a_resuming_device_nothing() -> Resul
 async fn disruptive_crash_of_notifier_fires_each_pending_reminder_once() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("crash-notifier");
-    let at = chrono::Utc::now() + chrono::Duration::seconds(15);
-    let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let mut ids = BTreeSet::new();
-    for n in 0..3 {
-        let task = stack
-            .create_task(
-                &user,
-                json!({"title": format!("notifier drill {n}"), "reminders": [{"remind_at": at_text}]}),
-            )
-            .await?;
-        ids.insert(task["id"].as_u64().context("an id")?);
-    }
+    let (at, ids) = tasks_reminding(&stack, &user, "notifier drill", 3, 15).await?;
     stack
         .logged(
             "notifier",
@@ -286,6 +264,30 @@ async fn disruptive_crash_of_notifier_fires_each_pending_reminder_once() -> Resu
     tokio::time::sleep(Duration::from_secs(2)).await;
     killed.restart().await?;
     one_notification_each(&stack, &user, &ids, at).await
+}
+
+/// Creates `count` tasks titled `{prefix} {n}`, each with one reminder
+/// `lead_secs` from now; returns that instant and the tasks' ids.
+async fn tasks_reminding(
+    stack: &Stack,
+    user: &str,
+    prefix: &str,
+    count: usize,
+    lead_secs: i64,
+) -> Result<(chrono::DateTime<chrono::Utc>, BTreeSet<u64>)> {
+    let at = chrono::Utc::now() + chrono::Duration::seconds(lead_secs);
+    let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut ids = BTreeSet::new();
+    for n in 0..count {
+        let task = stack
+            .create_task(
+                user,
+                json!({"title": format!("{prefix} {n}"), "reminders": [{"remind_at": at_text}]}),
+            )
+            .await?;
+        ids.insert(task["id"].as_u64().context("an id")?);
+    }
+    Ok((at, ids))
 }
 
 /// Waits for a notification per task of `ids`, lets redeliveries settle,
