@@ -418,6 +418,25 @@ mod tests {
     }
 
     #[test]
+    fn an_id_is_echoed_exactly_as_it_was_sent() {
+        // A client matches answers to requests by id: a fractional id must
+        // come back as the same number, not the nearest one a fast parser finds.
+        for sent in [
+            "-6.267118763791552e-299",
+            "0.1",
+            "9007199254740993",
+            "\"a\"",
+        ] {
+            let message: Value = serde_json::from_str(&format!(
+                r#"{{"jsonrpc": "2.0", "id": {sent}, "method": "ping"}}"#
+            ))
+            .unwrap();
+            let id = Call::parse(&message).unwrap().id.unwrap();
+            assert_eq!(serde_json::to_string(&id).unwrap(), sent);
+        }
+    }
+
+    #[test]
     fn malformed_messages_are_invalid_requests_that_say_why() {
         for (message, mentions) in [
             (json!([1, 2]), "one JSON-RPC 2.0 object"),
