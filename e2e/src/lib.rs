@@ -12,11 +12,11 @@ use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
 pub mod api;
-pub mod bench;
 pub mod drills;
 pub mod events;
 mod kafka;
 pub mod model_server;
+pub mod settings;
 
 /// The stack under test, located through the environment `scripts/stack test` sets.
 #[derive(Clone)]

@@ -4,7 +4,7 @@
 //! listed and pushed to the user's WebSocket.
 //!
 //! Each test prints the lateness it saw (delivered_at - remind_at); the
-//! lateness figures of record come from `bench/events` (see docs/benchmarks.md).
+//! lateness figures of record come from `bench/benches/events.rs` (see docs/benchmarks.md).
 
 use std::time::Duration;
 

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
 use e2e::Stack;
-use e2e::bench::setting;
 use e2e::drills::{acknowledged, exactly_one_created_each, stored_ids};
+use e2e::settings::setting;
 
 const SERVICES: [&str; 5] = ["todo-api", "recurring", "notifier", "audit", "realtime"];
 

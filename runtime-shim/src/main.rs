@@ -16,14 +16,14 @@ async fn main() -> ExitCode {
         )
         .init();
 
-    let config = match realtime::Config::from_env() {
+    let config = match runtime_shim::Config::from_env() {
         Ok(config) => config,
         Err(error) => {
             tracing::error!(%error, "invalid configuration");
             return ExitCode::from(2);
         }
     };
-    match realtime::run(config, shutdown_signal()).await {
+    match runtime_shim::run(config, shutdown_signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!(error = format!("{error:#}"), "the realtime service failed");

@@ -41,7 +41,7 @@ pub mod close {
 
 /// Bytes read from a socket at a time. Clients send only small JSON
 /// (pings); tungstenite's default, 128 KiB, is allocated for every socket
-/// and was nearly all of a connection's memory (bench/realtime/connections.rs:
+/// and was nearly all of a connection's memory (bench/benches/connections.rs:
 /// 134.6 KiB per connection with it). Larger messages, up to the limit,
 /// still arrive: they are read in several chunks.
 const READ_BUFFER: usize = 4 * 1024;

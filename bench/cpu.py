@@ -9,7 +9,7 @@ number of creates, less what the process burns idle over the same wall
 time (measured for IDLE seconds first). The client's own CPU is not counted.
 
     STACK_DIR=... TODO_API_URL=http://127.0.0.1:11080 TODO_STACK_PORT_OFFSET=3000 \\
-        python3 bench/api/cpu.py [CREATES=500] [IDLE=5] [SETTLE=5]
+        python3 bench/cpu.py [CREATES=500] [IDLE=5] [SETTLE=5]
 """
 
 import json

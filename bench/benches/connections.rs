@@ -15,8 +15,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use bench::stats::Samples;
 use e2e::Stack;
-use e2e::bench::{percentile, setting};
+use e2e::settings::setting;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -203,7 +204,7 @@ async fn main() -> Result<()> {
         .filter(|(w, n)| **n > sockets_of(**w))
         .count();
 
-    latencies.sort();
+    let receipts = Samples::new(latencies, 0, Duration::ZERO);
     let per_connection = (rss_open.saturating_sub(rss_before)) as f64 / connections as f64;
     println!("connections            {connections} ({users_count} users x {per_user})");
     println!("opened in              {:.1} s", open_time.as_secs_f64());
@@ -216,16 +217,16 @@ async fn main() -> Result<()> {
     println!("memory per connection  {per_connection:.1} KiB");
     println!(
         "writes                 {writes}, receipts {} of {expected}",
-        latencies.len()
+        receipts.count()
     );
-    if let (Some(first), Some(last)) = (latencies.first(), latencies.last()) {
+    if receipts.count() > 0 {
         println!(
             "write -> receipt       p50 {}  p90 {}  p99 {}  min {}  max {}",
-            ms(percentile(&latencies, 50.0)),
-            ms(percentile(&latencies, 90.0)),
-            ms(percentile(&latencies, 99.0)),
-            ms(*first),
-            ms(*last)
+            ms(receipts.percentile(50.0)),
+            ms(receipts.percentile(90.0)),
+            ms(receipts.percentile(99.0)),
+            ms(receipts.percentile(0.0)),
+            ms(receipts.max())
         );
     }
     let closed = closed.load(Ordering::Relaxed);

@@ -7,14 +7,14 @@
 //! Prints delivery throughput and latency percentiles (send -> read by the
 //! client, through HTTP, the hub, the socket queue and the socket).
 //!
-//!     cargo bench -p realtime --bench fanout
-//!     BENCH_USERS=1000 BENCH_EVENTS=20000 cargo bench -p realtime --bench fanout
+//!     cargo bench -p bench --bench fanout
+//!     BENCH_USERS=1000 BENCH_EVENTS=20000 cargo bench -p bench --bench fanout
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use futures_util::{StreamExt, stream};
-use realtime::{Config, Server};
+use runtime_shim::{Config, Server};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 

@@ -13,14 +13,14 @@
 //!    early, missing or duplicated.
 //!
 //! Run against a started stack with the e2e tests' environment (see
-//! bench/events/README.md): `cargo bench -p e2e --bench events`.
+//! bench/README.md): `cargo bench -p bench --bench events`.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use chrono::{DateTime, SecondsFormat, Utc};
-use e2e::bench::setting;
+use e2e::settings::setting;
 use e2e::{Socket, Stack, next_json};
 use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};

@@ -6,7 +6,7 @@
 //! Prints a Markdown table (see docs/benchmarks.md, section "API (todo-api)").
 //!
 //! Run against a started stack with the e2e tests' environment
-//! (`STACK_DIR`, `TODO_API_URL`): `cargo bench -p api-bench --bench api`.
+//! (`STACK_DIR`, `TODO_API_URL`): `cargo bench -p bench --bench api`.
 //! `BENCH_USER=<id>` reuses a user seeded by an earlier run (only the
 //! missing tasks are created, and the sequential-create row is then
 //! measured on those only). `BENCH_RATE` creates a second (default 100; 0
@@ -15,10 +15,10 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
-use api_bench::corpus::{self, SEARCH_WORD};
-use api_bench::stats::{self, Samples};
+use bench::corpus::{self, SEARCH_WORD};
+use bench::stats::{self, Samples};
 use e2e::Stack;
-use e2e::bench::setting;
+use e2e::settings::setting;
 use futures_util::future::join_all;
 use reqwest::Method;
 use serde_json::Value;

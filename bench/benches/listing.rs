@@ -5,12 +5,12 @@
 //! layout's buckets of whole tasks alone. Prints sizes and CPU
 //! milliseconds (min and median of `BENCH_SAMPLES`, default 30).
 //!
-//! `cargo bench -p api-bench --bench listing`
+//! `cargo bench -p bench --bench listing`
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use api_bench::corpus;
+use bench::corpus;
 use todo_domain::{NewTask, Task, TaskQuery, TaskSummary, UserId};
 
 fn time(samples: usize, mut run: impl FnMut()) -> (Duration, Duration) {
