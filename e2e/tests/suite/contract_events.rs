@@ -5,19 +5,20 @@
 //! the topic's channel (JSON Schema, formats asserted). Every message type
 //! of task-events, task-updates and reminders is produced and checked.
 
-mod contract_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use crate::contract_support::SchemaDoc;
 use anyhow::{Context, Result, ensure};
-use contract_support::SchemaDoc;
 use e2e::Stack;
 use e2e::api::id_of;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-const ASYNCAPI: &str = include_str!("../../docs/asyncapi.yaml");
+const ASYNCAPI: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../docs/asyncapi.yaml"
+));
 
 fn asyncapi() -> Result<SchemaDoc> {
     let doc: Value = serde_norway::from_str(ASYNCAPI).context("docs/asyncapi.yaml is not YAML")?;

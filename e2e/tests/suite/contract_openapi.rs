@@ -9,20 +9,21 @@
 //! so a status added to the document without a test, or an operation added
 //! without a test, fails too.
 
-mod contract_support;
-
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::contract_support::{SchemaDoc, pointer_token};
 use anyhow::{Context, Result, bail, ensure};
-use contract_support::{SchemaDoc, pointer_token};
 use e2e::Stack;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 /// The document as committed; the served one must be the same (embedded at build time).
-const COMMITTED: &str = include_str!("../../components/todo-api/openapi.json");
+const COMMITTED: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../components/todo-api/openapi.json"
+));
 
 /// Statuses a healthy stack cannot produce on purpose.
 const NOT_EXERCISED: &[u16] = &[503];

@@ -1,4 +1,3 @@
-#![allow(dead_code)] // each contract test binary uses a part of this module
 //! Checking JSON against the schemas inside an API document (the OpenAPI
 //! document todo-api serves, docs/asyncapi.yaml), shared by the contract
 //! tests. Schemas are addressed by a JSON pointer into the document, so their
