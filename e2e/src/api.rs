@@ -108,32 +108,10 @@ impl Stack {
         Reply::read(request.send().await?).await
     }
 
-    /// [`Stack::call`] that must answer `status`; returns the body.
-    pub async fn call_expecting(
-        &self,
-        method: Method,
-        user: &str,
-        path: &str,
-        body: Option<Value>,
-        status: StatusCode,
-    ) -> Result<Value> {
-        self.call(method, user, path, body).await?.expect(status)
-    }
-
-    /// [`Stack::call`] that must be refused with a problem of `status`
-    /// mentioning `mentions` (see [`Reply::expect_problem`]).
-    pub async fn call_refused(
-        &self,
-        method: Method,
-        user: &str,
-        path: &str,
-        body: Option<Value>,
-        status: StatusCode,
-        mentions: &[&str],
-    ) -> Result<()> {
-        self.call(method, user, path, body)
-            .await?
-            .expect_problem(status, mentions)
+    /// `user`'s side of the public API: short calls whose replies the test
+    /// then checks, e.g. `stack.as_user(&user).patch(&path, body).await?.expect(StatusCode::OK)?`.
+    pub fn as_user<'a>(&'a self, user: &'a str) -> UserApi<'a> {
+        UserApi { stack: self, user }
     }
 
     /// Every task of `user` (one page of up to 500), by id.
@@ -161,4 +139,43 @@ pub fn id_of(task: &Value) -> u64 {
     task["id"]
         .as_u64()
         .unwrap_or_else(|| panic!("not a task: {task}"))
+}
+
+/// One user's calls to the public API (paths relative to `/api/{user}`),
+/// each read whole into a [`Reply`]; see [`Stack::as_user`].
+pub struct UserApi<'a> {
+    stack: &'a Stack,
+    user: &'a str,
+}
+
+impl UserApi<'_> {
+    /// `method path`, with a JSON body if given.
+    pub async fn send(&self, method: Method, path: &str, body: Option<Value>) -> Result<Reply> {
+        self.stack.call(method, self.user, path, body).await
+    }
+
+    /// `GET path`.
+    pub async fn get(&self, path: &str) -> Result<Reply> {
+        self.send(Method::GET, path, None).await
+    }
+
+    /// `DELETE path`.
+    pub async fn delete(&self, path: &str) -> Result<Reply> {
+        self.send(Method::DELETE, path, None).await
+    }
+
+    /// `POST path` with a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> Result<Reply> {
+        self.send(Method::POST, path, Some(body)).await
+    }
+
+    /// `PUT path` with a JSON body.
+    pub async fn put(&self, path: &str, body: Value) -> Result<Reply> {
+        self.send(Method::PUT, path, Some(body)).await
+    }
+
+    /// `PATCH path` with a JSON body.
+    pub async fn patch(&self, path: &str, body: Value) -> Result<Reply> {
+        self.send(Method::PATCH, path, Some(body)).await
+    }
 }

@@ -90,6 +90,17 @@ impl Stack {
         .await
     }
 
+    /// [`Stack::logged`] for one line, waiting the usual 30 s.
+    pub async fn logged_once(
+        &self,
+        service: &str,
+        msg: &str,
+        field: (&str, &str),
+    ) -> Result<Vec<Value>> {
+        self.logged(service, msg, field, 1, Duration::from_secs(30))
+            .await
+    }
+
     /// `PATCH /tasks/{id}/complete` with `{"completed": true}`; the task after.
     pub async fn complete(&self, user: &str, id: u64) -> Result<Value> {
         self.call(

@@ -130,25 +130,18 @@ fn bad_task_bodies() -> Vec<(Value, Vec<&'static str>)> {
 async fn bad_task_bodies_are_422_naming_the_field_and_store_nothing() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("bad-create");
+    let client = stack.as_user(&user);
     let status = StatusCode::UNPROCESSABLE_ENTITY;
     for (body, mentions) in bad_task_bodies() {
         let shown: String = body.to_string().chars().take(80).collect();
-        stack
-            .call_refused(
-                Method::POST,
-                &user,
-                "/tasks",
-                Some(body.clone()),
-                status,
-                &mentions,
-            )
+        client
+            .post("/tasks", body.clone())
             .await
+            .and_then(|reply| reply.expect_problem(status, &mentions))
             .with_context(|| format!("POST /tasks {shown}"))?;
         // PUT checks the whole body the same way (there is no task 1, but
         // the body is read first).
-        let put = stack
-            .call(Method::PUT, &user, "/tasks/1", Some(body))
-            .await?;
+        let put = client.put("/tasks/1", body).await?;
         put.expect_problem(status, &mentions)
             .with_context(|| format!("PUT /tasks/1 {shown}"))?;
     }
@@ -223,6 +216,7 @@ async fn unreadable_bodies_are_400_413_or_415_and_store_nothing() -> Result<()> 
 async fn bad_changes_to_a_task_leave_it_as_it_was_and_publish_nothing() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("bad-change");
+    let client = stack.as_user(&user);
     let task = stack
         .create_task(&user, json!({"title": "Keep me", "due_date": "2030-01-01"}))
         .await?;
@@ -334,64 +328,47 @@ async fn bad_changes_to_a_task_leave_it_as_it_was_and_publish_nothing() -> Resul
         ),
     ];
     for (method, target, body, mentions) in cases {
-        stack
-            .call_refused(
-                method.clone(),
-                &user,
-                &target,
-                Some(body.clone()),
-                unprocessable,
-                &mentions,
-            )
+        client
+            .send(method.clone(), &target, Some(body.clone()))
             .await
+            .and_then(|reply| reply.expect_problem(unprocessable, &mentions))
             .with_context(|| format!("{method} {target} {body}"))?;
     }
-    raw(
-        &stack,
-        &user,
-        Method::PATCH,
-        &path,
-        "application/json",
-        oversized_body(),
-    )
-    .await?
-    .expect_problem(StatusCode::PAYLOAD_TOO_LARGE, &["limit"])?;
-    raw(
-        &stack,
-        &user,
-        Method::PATCH,
-        &path,
-        "text/csv",
-        "title\nx".into(),
-    )
-    .await?
-    .expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, &["Content-Type"])?;
-    raw(
-        &stack,
-        &user,
-        Method::PATCH,
-        &path,
-        "application/json",
-        "{title: x}".into(),
-    )
-    .await?
-    .expect_problem(StatusCode::BAD_REQUEST, &["JSON"])?;
+    for (content_type, body, status, mention) in [
+        (
+            "application/json",
+            oversized_body(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "limit",
+        ),
+        (
+            "text/csv",
+            "title\nx".into(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type",
+        ),
+        (
+            "application/json",
+            "{title: x}".into(),
+            StatusCode::BAD_REQUEST,
+            "JSON",
+        ),
+    ] {
+        raw(&stack, &user, Method::PATCH, &path, content_type, body)
+            .await?
+            .expect_problem(status, &[mention])
+            .with_context(|| format!("PATCH {path} as {content_type}"))?;
+    }
     for query in [
         "from=2030-01-01",
         "from=2030-02-01&to=2030-01-01",
         "from=2030-01-01&to=2031-06-01",
         "from=jan&to=feb",
     ] {
-        stack
-            .call_refused(
-                Method::GET,
-                &user,
-                &format!("/tasks/calendar?{query}"),
-                None,
-                unprocessable,
-                &[],
-            )
+        client
+            .get(&format!("/tasks/calendar?{query}"))
             .await
+            .and_then(|reply| reply.expect_problem(unprocessable, &[]))
             .with_context(|| format!("calendar ?{query}"))?;
     }
 
@@ -425,15 +402,10 @@ async fn a_path_with_an_invalid_user_id_is_400_even_with_a_matching_token() -> R
             (Method::GET, "/tasks/1", None),
         ] {
             stack
-                .call_refused(
-                    method.clone(),
-                    user,
-                    path,
-                    body,
-                    StatusCode::BAD_REQUEST,
-                    &["user id"],
-                )
+                .as_user(user)
+                .send(method.clone(), path, body)
                 .await
+                .and_then(|reply| reply.expect_problem(StatusCode::BAD_REQUEST, &["user id"]))
                 .with_context(|| format!("{method} /api/{user}{path}"))?;
         }
     }

@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use e2e::Stack;
 use e2e::api::id_of;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// `(date, task_id, projected)` of every item, in order.
@@ -47,6 +47,7 @@ fn instant(due: &Value) -> Result<String> {
 async fn tasks_are_grouped_by_their_local_day_with_projected_occurrences() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("calendar");
+    let client = stack.as_user(&user);
     // 23:30 on 2 March in New York is already 3 March in UTC: it belongs to the 2nd.
     let late = id_of(
         &stack
@@ -63,18 +64,14 @@ async fn tasks_are_grouped_by_their_local_day_with_projected_occurrences() -> Re
             .await?,
     );
     let weekly = id_of(
-        &stack
-            .call_expecting(
-                Method::POST,
-                &user,
+        &client
+            .post(
                 "/tasks/recurring",
-                Some(
-                    json!({"title": "Piano", "due_date": "2030-03-01T17:00:00+00:00",
+                json!({"title": "Piano", "due_date": "2030-03-01T17:00:00+00:00",
                             "timezone": "Europe/London", "recurrence": {"frequency": "weekly"}}),
-                ),
-                StatusCode::CREATED,
             )
-            .await?,
+            .await?
+            .expect(StatusCode::CREATED)?,
     );
     let done = id_of(
         &stack
@@ -147,15 +144,13 @@ async fn tasks_are_grouped_by_their_local_day_with_projected_occurrences() -> Re
 
     // A completed task projects nothing: what follows it is the next
     // instance the recurring service creates, which projects on its own.
-    stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
+    client
+        .patch(
             &format!("/tasks/{weekly}/complete"),
-            Some(json!({"completed": true})),
-            StatusCode::OK,
+            json!({"completed": true}),
         )
-        .await?;
+        .await?
+        .expect(StatusCode::OK)?;
     let after = stack
         .get_json(&user, "/tasks/calendar?from=2030-03-01&to=2030-03-15")
         .await?;

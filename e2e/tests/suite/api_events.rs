@@ -18,6 +18,7 @@ const KAFKA_WAIT: Duration = Duration::from_secs(40);
 async fn every_change_publishes_one_task_event_and_one_device_update_in_order() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("events");
+    let client = stack.as_user(&user);
     let mut socket = stack.connect(&user, "").await?;
 
     let task = stack
@@ -53,7 +54,7 @@ async fn every_change_publishes_one_task_event_and_one_device_update_in_order() 
         (Method::DELETE, path.clone(), None),
     ];
     for (method, target, body) in changes {
-        let reply = stack.call(method.clone(), &user, &target, body).await?;
+        let reply = client.send(method.clone(), &target, body).await?;
         ensure!(
             reply.status.is_success(),
             "{method} {target}: {} {}",
@@ -62,9 +63,7 @@ async fn every_change_publishes_one_task_event_and_one_device_update_in_order() 
         );
         if method != Method::DELETE {
             // Requests that change nothing publish nothing.
-            let unchanged = stack
-                .call(Method::PATCH, &user, &path, Some(json!({})))
-                .await?;
+            let unchanged = client.patch(&path, json!({})).await?;
             ensure!(unchanged.status == StatusCode::OK, "{:?}", unchanged.body);
         }
     }
@@ -186,7 +185,10 @@ async fn refused_requests_publish_nothing_and_use_no_sequence_number() -> Result
         (Method::DELETE, "/tasks/99".into(), None),
     ];
     for (method, target, body) in refused {
-        let reply = stack.call(method.clone(), &user, &target, body).await?;
+        let reply = stack
+            .as_user(&user)
+            .send(method.clone(), &target, body)
+            .await?;
         ensure!(
             reply.status.is_client_error(),
             "{method} {target} should be refused: {} {}",
@@ -195,14 +197,10 @@ async fn refused_requests_publish_nothing_and_use_no_sequence_number() -> Result
         );
     }
     let renamed = stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
-            &path,
-            Some(json!({"title": "Renamed"})),
-            StatusCode::OK,
-        )
-        .await?;
+        .as_user(&user)
+        .patch(&path, json!({"title": "Renamed"}))
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(renamed["version"], 2);
 
     let events = stack.published("task-events", &user, 2, KAFKA_WAIT).await?;

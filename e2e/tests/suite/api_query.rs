@@ -5,7 +5,7 @@
 use anyhow::{Context, Result};
 use e2e::Stack;
 use e2e::api::ids;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::json;
 
 /// Eight tasks, created in id order, then task 2 edited last (so it is the
@@ -32,14 +32,13 @@ async fn sample(stack: &Stack) -> Result<String> {
         assert_eq!(task["id"], n as u64 + 1);
     }
     stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
+        .as_user(&user)
+        .patch(
             "/tasks/2",
-            Some(json!({"description": "Quarterly NUMBERS, final"})),
-            StatusCode::OK,
+            json!({"description": "Quarterly NUMBERS, final"}),
         )
-        .await?;
+        .await?
+        .expect(StatusCode::OK)?;
     Ok(user)
 }
 
@@ -153,15 +152,10 @@ async fn cursors_page_through_every_match_and_total_counts_them_all() -> Result<
         .context("a further page")?
         .to_owned();
     stack
-        .call_refused(
-            Method::GET,
-            &user,
-            &format!("/tasks?status=completed&limit=2&cursor={cursor}"),
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &["cursor"],
-        )
-        .await?;
+        .as_user(&user)
+        .get(&format!("/tasks?status=completed&limit=2&cursor={cursor}"))
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["cursor"])?;
     for (query, mention) in [
         ("cursor=nonsense", "cursor"),
         ("limit=0", "limit"),
@@ -175,15 +169,10 @@ async fn cursors_page_through_every_match_and_total_counts_them_all() -> Result<
         ("colour=red", "colour"),
     ] {
         stack
-            .call_refused(
-                Method::GET,
-                &user,
-                &format!("/tasks?{query}"),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &[mention],
-            )
+            .as_user(&user)
+            .get(&format!("/tasks?{query}"))
             .await
+            .and_then(|reply| reply.expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &[mention]))
             .with_context(|| format!("?{query}"))?;
     }
     let max = stack.get_json(&user, "/tasks?limit=500").await?;

@@ -13,18 +13,17 @@ async fn creating_a_task_answers_201_with_every_field_its_defaults_and_an_etag()
     let stack = Stack::from_env()?;
     let user = stack.new_user("create");
     let reply = stack
-        .call(
-            Method::POST,
-            &user,
+        .as_user(&user)
+        .post(
             "/tasks",
-            Some(json!({
+            json!({
                 "title": "  Pay rent  ",
                 "description": "before the 1st",
                 "tags": ["Home", "bills", "home"],
                 "category": "Money",
                 "due_date": "2030-12-01",
                 "timezone": "Europe/London",
-            })),
+            }),
         )
         .await?;
     assert_eq!(reply.header("etag"), Some("\"1\""));
@@ -68,6 +67,7 @@ async fn a_task_is_read_replaced_patched_and_deleted_and_every_change_bumps_its_
 -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("crud");
+    let client = stack.as_user(&user);
     let created = stack
         .create_task(
             &user,
@@ -77,21 +77,16 @@ async fn a_task_is_read_replaced_patched_and_deleted_and_every_change_bumps_its_
     let id = id_of(&created);
     let path = format!("/tasks/{id}");
 
-    let read = stack.call(Method::GET, &user, &path, None).await?;
+    let read = client.get(&path).await?;
     assert_eq!(read.header("etag"), Some("\"1\""));
     let read = read.expect(StatusCode::OK)?;
     assert_eq!(read, created, "GET shows what POST returned");
 
     // PUT replaces every writable field: what the body leaves out resets.
-    let replaced = stack
-        .call_expecting(
-            Method::PUT,
-            &user,
-            &path,
-            Some(json!({"title": "Final", "description": "all of it"})),
-            StatusCode::OK,
-        )
-        .await?;
+    let replaced = client
+        .put(&path, json!({"title": "Final", "description": "all of it"}))
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(replaced["title"], "Final");
     assert_eq!(replaced["description"], "all of it");
     assert_eq!(replaced["priority"], "medium");
@@ -102,55 +97,33 @@ async fn a_task_is_read_replaced_patched_and_deleted_and_every_change_bumps_its_
     assert_ne!(replaced["updated_at"], created["updated_at"]);
 
     // PATCH changes only what it names; null clears an optional field.
-    let patched = stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
-            &path,
-            Some(json!({"priority": "urgent", "description": null})),
-            StatusCode::OK,
-        )
-        .await?;
+    let patched = client
+        .patch(&path, json!({"priority": "urgent", "description": null}))
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(patched["title"], "Final");
     assert_eq!(patched["priority"], "urgent");
     assert_eq!(patched["description"], Value::Null);
     assert_eq!(patched["version"], 3);
 
     // A PATCH that changes nothing is not a change.
-    let same = stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
-            &path,
-            Some(json!({"priority": "urgent"})),
-            StatusCode::OK,
-        )
-        .await?;
+    let same = client
+        .patch(&path, json!({"priority": "urgent"}))
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(same["version"], 3);
     assert_eq!(same["updated_at"], patched["updated_at"]);
 
-    let deleted = stack.call(Method::DELETE, &user, &path, None).await?;
+    let deleted = client.delete(&path).await?;
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
-    stack
-        .call_refused(
-            Method::GET,
-            &user,
-            &path,
-            None,
-            StatusCode::NOT_FOUND,
-            &[&format!("task {id}")],
-        )
-        .await?;
-    stack
-        .call_refused(
-            Method::DELETE,
-            &user,
-            &path,
-            None,
-            StatusCode::NOT_FOUND,
-            &["does not exist"],
-        )
-        .await?;
+    client
+        .get(&path)
+        .await?
+        .expect_problem(StatusCode::NOT_FOUND, &[&format!("task {id}")])?;
+    client
+        .delete(&path)
+        .await?
+        .expect_problem(StatusCode::NOT_FOUND, &["does not exist"])?;
     assert!(stack.all_tasks(&user).await?.is_empty());
 
     // A deleted id is never reused.
@@ -163,6 +136,7 @@ async fn a_task_is_read_replaced_patched_and_deleted_and_every_change_bumps_its_
 async fn unknown_task_ids_are_404_with_a_problem() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("missing");
+    let client = stack.as_user(&user);
     for (method, path, body) in [
         (Method::GET, "/tasks/41", None),
         (Method::PUT, "/tasks/41", Some(json!({"title": "x"}))),
@@ -180,28 +154,16 @@ async fn unknown_task_ids_are_404_with_a_problem() -> Result<()> {
             Some(json!({"task_id": 41, "before_due": "PT5M"})),
         ),
     ] {
-        stack
-            .call_refused(
-                method.clone(),
-                &user,
-                path,
-                body,
-                StatusCode::NOT_FOUND,
-                &["41"],
-            )
+        client
+            .send(method.clone(), path, body)
             .await
+            .and_then(|reply| reply.expect_problem(StatusCode::NOT_FOUND, &["41"]))
             .map_err(|e| e.context(format!("{method} {path}")))?;
     }
-    stack
-        .call_refused(
-            Method::GET,
-            &user,
-            "/tasks/first",
-            None,
-            StatusCode::NOT_FOUND,
-            &["positive integer"],
-        )
-        .await?;
+    client
+        .get("/tasks/first")
+        .await?
+        .expect_problem(StatusCode::NOT_FOUND, &["positive integer"])?;
     Ok(())
 }
 
@@ -209,12 +171,14 @@ async fn unknown_task_ids_are_404_with_a_problem() -> Result<()> {
 async fn complete_toggles_without_a_body_and_sets_with_one() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("complete");
+    let client = stack.as_user(&user);
     let id = id_of(&stack.create_task(&user, json!({"title": "Done?"})).await?);
     let path = format!("/tasks/{id}/complete");
 
-    let done = stack
-        .call_expecting(Method::PATCH, &user, &path, None, StatusCode::OK)
-        .await?;
+    let done = client
+        .send(Method::PATCH, &path, None)
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(done["completed"], true);
     assert!(
         done["completed_at"].is_string(),
@@ -222,59 +186,39 @@ async fn complete_toggles_without_a_body_and_sets_with_one() -> Result<()> {
     );
     assert_eq!(done["version"], 2);
 
-    let reopened = stack
-        .call_expecting(Method::PATCH, &user, &path, Some(json!({})), StatusCode::OK)
-        .await?;
+    let reopened = client
+        .patch(&path, json!({}))
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(reopened["completed"], false, "an empty object toggles");
     assert_eq!(reopened["completed_at"], Value::Null);
     assert_eq!(reopened["version"], 3);
 
-    let set = stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
-            &path,
-            Some(json!({"completed": true})),
-            StatusCode::OK,
-        )
-        .await?;
+    let set = client
+        .patch(&path, json!({"completed": true}))
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(set["completed"], true);
     assert_eq!(set["version"], 4);
-    let again = stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
-            &path,
-            Some(json!({"completed": true})),
-            StatusCode::OK,
-        )
-        .await?;
+    let again = client
+        .patch(&path, json!({"completed": true}))
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(again["completed"], true, "setting what it is stays");
     assert_eq!(again["version"], 4, "and is not a change");
     assert_eq!(again["completed_at"], set["completed_at"]);
 
-    let cleared = stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
-            &path,
-            Some(json!({"completed": false})),
-            StatusCode::OK,
-        )
-        .await?;
+    let cleared = client
+        .patch(&path, json!({"completed": false}))
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(cleared["completed"], false);
     assert_eq!(cleared["version"], 5);
 
-    stack
-        .call_refused(
-            Method::PATCH,
-            &user,
-            &path,
-            Some(json!({"completed": "yes"})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &["completed"],
-        )
-        .await?;
+    client
+        .patch(&path, json!({"completed": "yes"}))
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["completed"])?;
     Ok(())
 }
 
@@ -348,15 +292,10 @@ async fn a_write_with_a_stale_if_match_is_412_and_changes_nothing() -> Result<()
     // A stale `version` in a PUT or PATCH body is a conflict.
     for method in [Method::PUT, Method::PATCH] {
         stack
-            .call_refused(
-                method,
-                &user,
-                &path,
-                Some(json!({"title": "lost", "version": 2})),
-                StatusCode::CONFLICT,
-                &["version 3"],
-            )
-            .await?;
+            .as_user(&user)
+            .send(method, &path, Some(json!({"title": "lost", "version": 2})))
+            .await?
+            .expect_problem(StatusCode::CONFLICT, &["version 3"])?;
     }
     with_if_match(
         &stack,
@@ -394,6 +333,7 @@ async fn a_write_with_a_stale_if_match_is_412_and_changes_nothing() -> Result<()
 async fn subtasks_need_an_existing_parent_of_the_same_user_and_never_form_a_cycle() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("subtasks");
+    let client = stack.as_user(&user);
     let parent = id_of(
         &stack
             .create_task(&user, json!({"title": "Move house"}))
@@ -416,74 +356,58 @@ async fn subtasks_need_an_existing_parent_of_the_same_user_and_never_form_a_cycl
             .await?,
     );
 
-    stack
-        .call_refused(
-            Method::POST,
-            &user,
-            "/tasks",
-            Some(json!({"title": "Orphan", "parent_task_id": 999})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &["parent_task_id", "999"],
-        )
-        .await?;
+    client
+        .post("/tasks", json!({"title": "Orphan", "parent_task_id": 999}))
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["parent_task_id", "999"])?;
     // Another user's task ids mean nothing here.
     let other = stack.new_user("subtasks-other");
     stack
-        .call_refused(
-            Method::POST,
-            &other,
+        .as_user(&other)
+        .post(
             "/tasks",
-            Some(json!({"title": "Borrowed", "parent_task_id": parent})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &["parent_task_id"],
+            json!({"title": "Borrowed", "parent_task_id": parent}),
         )
-        .await?;
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["parent_task_id"])?;
 
     // Cycles: itself, its child, its grandchild.
     for new_parent in [parent, child, grandchild] {
-        stack
-            .call_refused(
-                Method::PATCH,
-                &user,
+        client
+            .patch(
                 &format!("/tasks/{parent}"),
-                Some(json!({"parent_task_id": new_parent})),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &["parent_task_id"],
+                json!({"parent_task_id": new_parent}),
             )
             .await
+            .and_then(|reply| {
+                reply.expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["parent_task_id"])
+            })
             .map_err(|e| e.context(format!("parent {new_parent}")))?;
     }
-    stack
-        .call_refused(
-            Method::PUT,
-            &user,
+    client
+        .put(
             &format!("/tasks/{child}"),
-            Some(json!({"title": "Pack books", "parent_task_id": grandchild})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &["parent_task_id"],
+            json!({"title": "Pack books", "parent_task_id": grandchild}),
         )
-        .await?;
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["parent_task_id"])?;
 
     // Moving a subtask under another task and detaching it work.
-    let moved = stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
+    let moved = client
+        .patch(
             &format!("/tasks/{grandchild}"),
-            Some(json!({"parent_task_id": parent})),
-            StatusCode::OK,
+            json!({"parent_task_id": parent}),
         )
-        .await?;
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(moved["parent_task_id"], parent);
-    let detached = stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
+    let detached = client
+        .patch(
             &format!("/tasks/{grandchild}"),
-            Some(json!({"parent_task_id": null})),
-            StatusCode::OK,
+            json!({"parent_task_id": null}),
         )
-        .await?;
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(detached["parent_task_id"], Value::Null);
 
     let tasks = stack.all_tasks(&user).await?;
@@ -498,17 +422,16 @@ async fn subtasks_need_an_existing_parent_of_the_same_user_and_never_form_a_cycl
 async fn recurring_tasks_need_a_rule_and_get_a_series() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("recurring");
-    let task = stack
-        .call(
-            Method::POST,
-            &user,
+    let client = stack.as_user(&user);
+    let task = client
+        .post(
             "/tasks/recurring",
-            Some(json!({
+            json!({
                 "title": "Stand-up",
                 "due_date": "2030-03-04T09:30:00+01:00",
                 "timezone": "Europe/Paris",
                 "recurrence": {"frequency": "weekly", "rrule": "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"},
-            })),
+            }),
         )
         .await?
         .expect(StatusCode::CREATED)?;
@@ -519,31 +442,21 @@ async fn recurring_tasks_need_a_rule_and_get_a_series() -> Result<()> {
         "a recurring task starts a series: {task}"
     );
 
-    stack
-        .call_refused(
-            Method::POST,
-            &user,
+    client
+        .post(
             "/tasks/recurring",
-            Some(json!({"title": "No rule", "due_date": "2030-03-04"})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &["recurrence"],
+            json!({"title": "No rule", "due_date": "2030-03-04"}),
         )
-        .await?;
-    stack
-        .call_refused(
-            Method::POST,
-            &user,
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["recurrence"])?;
+    client
+        .post(
             "/tasks/recurring",
-            Some(json!({"title": "No due date", "recurrence": {"frequency": "daily"}})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &["due"],
+            json!({"title": "No due date", "recurrence": {"frequency": "daily"}}),
         )
-        .await?;
-    stack
-        .call_refused(Method::POST,
-            &user,
-            "/tasks/recurring",
-            Some(json!({"title": "Bad rule", "due_date": "2030-03-04", "recurrence": {"frequency": "hourly"}})), StatusCode::UNPROCESSABLE_ENTITY, &["frequency"]).await?;
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["due"])?;
+    client.post("/tasks/recurring", json!({"title": "Bad rule", "due_date": "2030-03-04", "recurrence": {"frequency": "hourly"}})).await?.expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["frequency"])?;
     assert_eq!(stack.all_tasks(&user).await?.len(), 1);
     Ok(())
 }
@@ -552,6 +465,7 @@ async fn recurring_tasks_need_a_rule_and_get_a_series() -> Result<()> {
 async fn reminders_are_added_by_task_id_absolute_or_before_the_due_date() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("reminder");
+    let client = stack.as_user(&user);
     let id = id_of(
         &stack
             .create_task(
@@ -560,28 +474,24 @@ async fn reminders_are_added_by_task_id_absolute_or_before_the_due_date() -> Res
             )
             .await?,
     );
-    let relative = stack
-        .call_expecting(
-            Method::POST,
-            &user,
+    let relative = client
+        .post(
             "/tasks/reminder",
-            Some(json!({"task_id": id, "before_due": "PT15M"})),
-            StatusCode::OK,
+            json!({"task_id": id, "before_due": "PT15M"}),
         )
-        .await?;
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(relative["reminders"].as_array().map(Vec::len), Some(1));
     assert_eq!(relative["reminders"][0]["before_due"], "PT15M");
     assert_eq!(relative["version"], 2);
 
-    let absolute = stack
-        .call_expecting(
-            Method::POST,
-            &user,
+    let absolute = client
+        .post(
             "/tasks/reminder",
-            Some(json!({"task_id": id, "remind_at": "2030-04-30T18:00:00Z"})),
-            StatusCode::OK,
+            json!({"task_id": id, "remind_at": "2030-04-30T18:00:00Z"}),
         )
-        .await?;
+        .await?
+        .expect(StatusCode::OK)?;
     let reminders = absolute["reminders"]
         .as_array()
         .cloned()
@@ -605,16 +515,10 @@ async fn reminders_are_added_by_task_id_absolute_or_before_the_due_date() -> Res
         ),
         (json!({"before_due": "PT1H"}), "task_id"),
     ] {
-        stack
-            .call_refused(
-                Method::POST,
-                &user,
-                "/tasks/reminder",
-                Some(body.clone()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &[mention],
-            )
+        client
+            .post("/tasks/reminder", body.clone())
             .await
+            .and_then(|reply| reply.expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &[mention]))
             .map_err(|e| e.context(body.to_string()))?;
     }
     // A relative reminder needs a due date.
@@ -623,16 +527,13 @@ async fn reminders_are_added_by_task_id_absolute_or_before_the_due_date() -> Res
             .create_task(&user, json!({"title": "Someday"}))
             .await?,
     );
-    stack
-        .call_refused(
-            Method::POST,
-            &user,
+    client
+        .post(
             "/tasks/reminder",
-            Some(json!({"task_id": undated, "before_due": "PT15M"})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &["due"],
+            json!({"task_id": undated, "before_due": "PT15M"}),
         )
-        .await?;
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["due"])?;
     assert_eq!(
         stack.get_json(&user, &format!("/tasks/{id}")).await?["version"],
         3
@@ -644,6 +545,7 @@ async fn reminders_are_added_by_task_id_absolute_or_before_the_due_date() -> Res
 async fn the_due_date_endpoint_moves_the_due_date_with_its_zone_and_reminders() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("due");
+    let client = stack.as_user(&user);
     let id = id_of(
         &stack
             .create_task(
@@ -653,15 +555,13 @@ async fn the_due_date_endpoint_moves_the_due_date_with_its_zone_and_reminders() 
             .await?,
     );
     let path = format!("/tasks/{id}/due-date");
-    let moved = stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
+    let moved = client
+        .patch(
             &path,
-            Some(json!({"due_date": "2030-06-02T07:15:00-04:00", "timezone": "America/New_York"})),
-            StatusCode::OK,
+            json!({"due_date": "2030-06-02T07:15:00-04:00", "timezone": "America/New_York"}),
         )
-        .await?;
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(moved["due_date"], "2030-06-02T07:15:00-04:00");
     assert_eq!(moved["timezone"], "America/New_York");
     assert_eq!(
@@ -670,11 +570,7 @@ async fn the_due_date_endpoint_moves_the_due_date_with_its_zone_and_reminders() 
     );
     assert_eq!(moved["version"], 2);
 
-    let with_reminders = stack
-        .call_expecting(Method::PATCH,
-            &user,
-            &path,
-            Some(json!({"due_date": "2030-06-03", "reminders": [{"before_due": "P1D"}, {"remind_at": "2030-06-01T12:00:00Z"}]})), StatusCode::OK).await?;
+    let with_reminders = client.patch(&path, json!({"due_date": "2030-06-03", "reminders": [{"before_due": "P1D"}, {"remind_at": "2030-06-01T12:00:00Z"}]})).await?.expect(StatusCode::OK)?;
     assert_eq!(with_reminders["due_date"], "2030-06-03");
     assert_eq!(with_reminders["timezone"], "America/New_York");
     assert_eq!(
@@ -682,46 +578,23 @@ async fn the_due_date_endpoint_moves_the_due_date_with_its_zone_and_reminders() 
         Some(2)
     );
 
-    stack
-        .call_refused(
-            Method::PATCH,
-            &user,
-            &path,
-            Some(json!({"timezone": "UTC"})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &["due_date", "required"],
-        )
-        .await?;
-    stack
-        .call_refused(
-            Method::PATCH,
-            &user,
-            &path,
-            Some(json!({"due_date": "June 3rd"})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &["due_date"],
-        )
-        .await?;
+    client
+        .patch(&path, json!({"timezone": "UTC"}))
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["due_date", "required"])?;
+    client
+        .patch(&path, json!({"due_date": "June 3rd"}))
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["due_date"])?;
     // Clearing the due date while a relative reminder needs it is refused.
-    stack
-        .call_refused(
-            Method::PATCH,
-            &user,
-            &path,
-            Some(json!({"due_date": null})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &["due"],
-        )
-        .await?;
-    let cleared = stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
-            &path,
-            Some(json!({"due_date": null, "reminders": []})),
-            StatusCode::OK,
-        )
-        .await?;
+    client
+        .patch(&path, json!({"due_date": null}))
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["due"])?;
+    let cleared = client
+        .patch(&path, json!({"due_date": null, "reminders": []}))
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(cleared["due_date"], Value::Null);
     assert_eq!(cleared["version"], 4);
     Ok(())
@@ -731,6 +604,7 @@ async fn the_due_date_endpoint_moves_the_due_date_with_its_zone_and_reminders() 
 async fn overdue_is_derived_from_the_due_date_the_zone_and_completion() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("overdue");
+    let client = stack.as_user(&user);
     let past = stack
         .create_task(&user, json!({"title": "Late", "due_date": "2020-01-01"}))
         .await?;
@@ -747,26 +621,23 @@ async fn overdue_is_derived_from_the_due_date_the_zone_and_completion() -> Resul
         .await?;
     assert_eq!(undated["overdue"], false);
 
-    let done = stack
-        .call_expecting(
+    let done = client
+        .send(
             Method::PATCH,
-            &user,
             &format!("/tasks/{}/complete", id_of(&past)),
             None,
-            StatusCode::OK,
         )
-        .await?;
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(done["overdue"], false, "a completed task is never overdue");
 
-    let moved = stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
+    let moved = client
+        .patch(
             &format!("/tasks/{}", id_of(&future)),
-            Some(json!({"due_date": "2021-06-01T12:00:00+09:00"})),
-            StatusCode::OK,
+            json!({"due_date": "2021-06-01T12:00:00+09:00"}),
         )
-        .await?;
+        .await?
+        .expect(StatusCode::OK)?;
     assert_eq!(moved["overdue"], true, "derived on every read");
     Ok(())
 }
@@ -779,13 +650,9 @@ async fn concurrent_writes_of_one_user_never_lose_a_change() -> Result<()> {
     let creates = (0..12).map(|n| {
         let (stack, user) = (stack.clone(), user.clone());
         tokio::spawn(async move {
-            stack
-                .call(
-                    Method::POST,
-                    &user,
-                    "/tasks",
-                    Some(json!({"title": format!("racer {n}")})),
-                )
+            let client = stack.as_user(&user);
+            client
+                .post("/tasks", json!({"title": format!("racer {n}")}))
                 .await
         })
     });
@@ -803,9 +670,8 @@ async fn concurrent_writes_of_one_user_never_lose_a_change() -> Result<()> {
     let toggles = (0..8).map(|_| {
         let (stack, user) = (stack.clone(), user.clone());
         tokio::spawn(async move {
-            stack
-                .call(Method::PATCH, &user, "/tasks/1/complete", None)
-                .await
+            let client = stack.as_user(&user);
+            client.send(Method::PATCH, "/tasks/1/complete", None).await
         })
     });
     let mut acknowledged = 0u64;

@@ -41,7 +41,8 @@ async fn n_operations_give_n_entries_newest_first_filtered_and_paged() -> Result
         let user = &user;
         async move {
             stack
-                .call(Method::PATCH, user, &format!("/tasks/{id}"), Some(body))
+                .as_user(user)
+                .patch(&format!("/tasks/{id}"), body)
                 .await?
                 .expect(StatusCode::OK)
         }
@@ -51,7 +52,8 @@ async fn n_operations_give_n_entries_newest_first_filtered_and_paged() -> Result
     patch(a, json!({"completed": false})).await?;
     patch(b, json!({"priority": "urgent"})).await?;
     stack
-        .call(Method::DELETE, &user, &format!("/tasks/{b}"), None)
+        .as_user(&user)
+        .delete(&format!("/tasks/{b}"))
         .await?
         .expect(StatusCode::NO_CONTENT)?;
 
@@ -127,20 +129,18 @@ async fn n_operations_give_n_entries_newest_first_filtered_and_paged() -> Result
 
     // Bad parameters are the client's error, named.
     stack
-        .call(Method::GET, &user, "/audit?limit=0", None)
+        .as_user(&user)
+        .get("/audit?limit=0")
         .await?
         .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &[])?;
     stack
-        .call(Method::GET, &user, "/audit?from=yesterday", None)
+        .as_user(&user)
+        .get("/audit?from=yesterday")
         .await?
         .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &[])?;
     stack
-        .call(
-            Method::GET,
-            &user,
-            &format!("/audit?from={}&to={}", enc(to), enc(from)),
-            None,
-        )
+        .as_user(&user)
+        .get(&format!("/audit?from={}&to={}", enc(to), enc(from)))
         .await?
         .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &[])?;
     Ok(())
@@ -170,13 +170,7 @@ async fn a_redelivered_event_adds_no_entry() -> Result<()> {
         .publish_via("audit", "task-events", &user, record)
         .await?;
     stack
-        .logged(
-            "audit",
-            "duplicate event ignored",
-            ("event_id", event_id),
-            1,
-            WAIT,
-        )
+        .logged_once("audit", "duplicate event ignored", ("event_id", event_id))
         .await?;
     let after = stack.audit(&user, "").await?;
     ensure!(after == before, "a redelivery changed the log: {after:#?}");

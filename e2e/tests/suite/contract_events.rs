@@ -12,7 +12,7 @@ use crate::contract_support::SchemaDoc;
 use anyhow::{Context, Result, ensure};
 use e2e::Stack;
 use e2e::api::id_of;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const ASYNCAPI: &str = include_str!(concat!(
@@ -106,6 +106,7 @@ async fn real_events_on_kafka_match_the_asyncapi_document() -> Result<()> {
     let api = asyncapi()?;
     let stack = Stack::from_env()?;
     let user = stack.new_user("asyncapi");
+    let client = stack.as_user(&user);
 
     // Seven changes: three creates, an update, a completion (whose recurring
     // task gets its next instance from the recurring service) and a delete;
@@ -130,31 +131,22 @@ async fn real_events_on_kafka_match_the_asyncapi_document() -> Result<()> {
         .create_task(&user, json!({"title": "Old idea", "category": "Someday"}))
         .await?;
     let recurring_id = id_of(&recurring);
-    stack
-        .call(
-            Method::PATCH,
-            &user,
+    client
+        .patch(
             &format!("/tasks/{recurring_id}"),
-            Some(json!({"priority": "high", "description": "the balcony too"})),
+            json!({"priority": "high", "description": "the balcony too"}),
         )
         .await?
         .expect(StatusCode::OK)?;
-    stack
-        .call(
-            Method::PATCH,
-            &user,
+    client
+        .patch(
             &format!("/tasks/{recurring_id}/complete"),
-            Some(json!({"completed": true})),
+            json!({"completed": true}),
         )
         .await?
         .expect(StatusCode::OK)?;
-    stack
-        .call(
-            Method::DELETE,
-            &user,
-            &format!("/tasks/{}", id_of(&doomed)),
-            None,
-        )
+    client
+        .delete(&format!("/tasks/{}", id_of(&doomed)))
         .await?
         .expect(StatusCode::NO_CONTENT)?;
     stack

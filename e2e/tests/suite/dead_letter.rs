@@ -121,13 +121,7 @@ async fn an_event_without_a_user_id_is_dead_lettered_and_its_partition_keeps_flo
     );
     // notifier scheduled the reminder.
     stack
-        .logged(
-            "notifier",
-            "reminder scheduled",
-            ("user_id", &user),
-            1,
-            WAIT,
-        )
+        .logged_once("notifier", "reminder scheduled", ("user_id", &user))
         .await?;
     Ok(())
 }

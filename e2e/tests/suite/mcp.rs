@@ -148,15 +148,10 @@ async fn an_agent_manages_tasks_with_the_same_rules_and_events_as_rest() -> Resu
     next_about(&mut socket, "task.completed", id, Duration::from_secs(20)).await?;
     call(&stack, &user, "delete_task", json!({"task_id": id})).await?;
     stack
-        .call_refused(
-            Method::GET,
-            &user,
-            &format!("/tasks/{id}"),
-            None,
-            StatusCode::NOT_FOUND,
-            &[],
-        )
-        .await?;
+        .as_user(&user)
+        .get(&format!("/tasks/{id}"))
+        .await?
+        .expect_problem(StatusCode::NOT_FOUND, &[])?;
     Ok(())
 }
 

@@ -132,6 +132,7 @@ async fn disruptive_changes_made_while_kafka_is_down_are_all_published_in_order_
 -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("outage");
+    let client = stack.as_user(&user);
     let mut socket = stack.connect(&user, "").await?;
     let before = stack
         .create_task(&user, json!({"title": "before the outage"}))
@@ -146,7 +147,7 @@ async fn disruptive_changes_made_while_kafka_is_down_are_all_published_in_order_
     for n in 0..CHANGES {
         let (method, path, body) = change(n);
         let started = Instant::now();
-        let reply = stack.call(method.clone(), &user, &path, body).await?;
+        let reply = client.send(method.clone(), &path, body).await?;
         latencies.push(started.elapsed());
         ensure!(
             reply.status.is_success(),
@@ -255,13 +256,8 @@ async fn disruptive_changes_made_while_kafka_is_down_are_all_published_in_order_
     }
 
     // And the pipeline is live again: a new change is published at once.
-    let after = stack
-        .call(
-            Method::PATCH,
-            &user,
-            "/tasks/1",
-            Some(json!({"title": "after the outage"})),
-        )
+    let after = client
+        .patch("/tasks/1", json!({"title": "after the outage"}))
         .await?;
     assert_eq!(after.status, StatusCode::OK);
     let frame = next_frame(&mut device).await?;

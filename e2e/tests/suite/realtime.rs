@@ -58,26 +58,20 @@ async fn every_device_of_the_user_gets_each_change_in_order_and_no_one_else() ->
     );
     let path = format!("/tasks/{id}");
     stack
-        .call_expecting(
-            Method::PATCH,
-            &alice,
-            &path,
-            Some(json!({"priority": "urgent"})),
-            StatusCode::OK,
-        )
-        .await?;
+        .as_user(&alice)
+        .patch(&path, json!({"priority": "urgent"}))
+        .await?
+        .expect(StatusCode::OK)?;
     stack
-        .call_expecting(
-            Method::PATCH,
-            &alice,
-            &format!("{path}/complete"),
-            None,
-            StatusCode::OK,
-        )
-        .await?;
+        .as_user(&alice)
+        .send(Method::PATCH, &format!("{path}/complete"), None)
+        .await?
+        .expect(StatusCode::OK)?;
     stack
-        .call_expecting(Method::DELETE, &alice, &path, None, StatusCode::NO_CONTENT)
-        .await?;
+        .as_user(&alice)
+        .delete(&path)
+        .await?
+        .expect(StatusCode::NO_CONTENT)?;
 
     let expected = [
         "task.created",
@@ -128,14 +122,10 @@ async fn a_reconnecting_device_gets_what_it_missed_in_order_then_live_changes() 
             .await?,
     );
     stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
-            &format!("/tasks/{second}"),
-            Some(json!({"title": "missed 2"})),
-            StatusCode::OK,
-        )
-        .await?;
+        .as_user(&user)
+        .patch(&format!("/tasks/{second}"), json!({"title": "missed 2"}))
+        .await?
+        .expect(StatusCode::OK)?;
     let third = id_of(
         &stack
             .create_task(&user, json!({"title": "missed 3"}))

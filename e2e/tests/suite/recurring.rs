@@ -310,9 +310,9 @@ async fn completing_from_two_clients_at_once_creates_one_instance() -> Result<()
 
     // Reopened and completed again: the same next occurrence, still one instance.
     stack
-        .call(
+        .as_user(&user)
+        .send(
             reqwest::Method::PATCH,
-            &user,
             &format!("/tasks/{id}/complete"),
             Some(json!({"completed": false})),
         )
@@ -343,13 +343,7 @@ async fn completing_a_task_that_does_not_repeat_creates_nothing() -> Result<()> 
         .await?
         .remove(0);
     stack
-        .logged(
-            "recurring",
-            "no next instance",
-            ("event_id", &event_id),
-            1,
-            WAIT,
-        )
+        .logged_once("recurring", "no next instance", ("event_id", &event_id))
         .await?;
     let all = stack.all_tasks(&user).await?;
     ensure!(all.len() == 1, "a plain task got an instance: {all:#?}");

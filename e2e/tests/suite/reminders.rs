@@ -78,6 +78,7 @@ async fn a_reminder_three_seconds_ahead_fires_once_not_early_and_reaches_list_an
 -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("remind");
+    let client = stack.as_user(&user);
     let mut socket = stack.connect(&user, "").await?;
     let (first_at, first) = in_ms(3_000);
     let (second_at, second) = in_ms(4_000);
@@ -115,10 +116,9 @@ async fn a_reminder_three_seconds_ahead_fires_once_not_early_and_reaches_list_an
 
     // Marking one read shows in the list and drops it from the unread view.
     let read_id = list[1]["id"].as_str().context("an id")?;
-    stack
-        .call(
+    client
+        .send(
             Method::POST,
-            &user,
             &format!("/notifications/{read_id}/read"),
             None,
         )
@@ -148,17 +148,12 @@ async fn a_reminder_three_seconds_ahead_fires_once_not_early_and_reaches_list_an
         .await?;
     ensure!(second_page["items"][0]["id"] == read_id, "{second_page}");
     ensure!(second_page["next_cursor"].is_null(), "{second_page}");
-    stack
-        .call(
-            Method::POST,
-            &user,
-            "/notifications/t999-r1-o1-0/read",
-            None,
-        )
+    client
+        .send(Method::POST, "/notifications/t999-r1-o1-0/read", None)
         .await?
         .expect_problem(StatusCode::NOT_FOUND, &["t999-r1-o1-0"])?;
-    stack
-        .call(Method::GET, &user, "/notifications?colour=red", None)
+    client
+        .get("/notifications?colour=red")
         .await?
         .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["colour"])?;
     // Another user cannot read this user's notifications.
@@ -194,11 +189,10 @@ async fn a_reminder_moved_before_it_fires_fires_only_at_the_new_time() -> Result
     let id = task_reminding(&stack, &user, "Call the bank", &old).await?;
     let (new_at, new) = in_ms(10_000);
     stack
-        .call(
-            Method::PATCH,
-            &user,
+        .as_user(&user)
+        .patch(
             &format!("/tasks/{id}"),
-            Some(json!({"reminders": [{"remind_at": new}]})),
+            json!({"reminders": [{"remind_at": new}]}),
         )
         .await?
         .expect(StatusCode::OK)?;
@@ -227,13 +221,7 @@ async fn completing_the_task_cancels_its_reminder() -> Result<()> {
     let id = task_reminding(&stack, &user, "Renew the lease", &text).await?;
     stack.complete(&user, id).await?;
     stack
-        .logged(
-            "notifier",
-            "reminder cancelled",
-            ("user_id", &user),
-            1,
-            WAIT,
-        )
+        .logged_once("notifier", "reminder cancelled", ("user_id", &user))
         .await?;
     let after = at + chrono::Duration::seconds(4);
     tokio::time::sleep((after - Utc::now()).to_std().unwrap_or_default()).await;
@@ -258,13 +246,7 @@ async fn a_relative_reminder_of_an_all_day_task_counts_from_nine_in_its_zone() -
         )
         .await?;
     let lines = stack
-        .logged(
-            "notifier",
-            "reminder scheduled",
-            ("user_id", &user),
-            1,
-            WAIT,
-        )
+        .logged_once("notifier", "reminder scheduled", ("user_id", &user))
         .await?;
     // 08:45 in New York (EST, UTC-5) is 13:45 UTC.
     ensure!(
@@ -285,13 +267,7 @@ async fn disruptive_a_reminder_survives_a_notifier_restart_and_fires_exactly_onc
         let (due, at) = in_ms(lead_ms);
         let id = task_reminding(&stack, &user, "Feed the cat", &at).await?;
         stack
-            .logged(
-                "notifier",
-                "reminder scheduled",
-                ("user_id", &user),
-                1,
-                WAIT,
-            )
+            .logged_once("notifier", "reminder scheduled", ("user_id", &user))
             .await?;
         let down = Utc::now();
         if down + chrono::Duration::milliseconds(300) >= due {

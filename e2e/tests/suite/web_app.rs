@@ -142,15 +142,8 @@ async fn the_config_names_the_stacks_websocket_and_dev_sign_in_signs_in() -> Res
 async fn the_quick_add_preview_shows_the_task_and_stores_nothing() -> Result<()> {
     let stack = Stack::from_env()?;
     let user = stack.new_user("preview");
-    let preview = stack
-        .call_expecting(
-            Method::POST,
-            &user,
-            "/tasks/preview",
-            Some(json!({"text": "call mum tomorrow at 5pm #family !high remind me 1 hour before", "timezone": "Europe/London"})),
-            StatusCode::OK,
-        )
-        .await?;
+    let client = stack.as_user(&user);
+    let preview = client.post("/tasks/preview", json!({"text": "call mum tomorrow at 5pm #family !high remind me 1 hour before", "timezone": "Europe/London"})).await?.expect(StatusCode::OK)?;
     let task = &preview["task"];
     ensure!(task["title"] == "call mum", "{preview}");
     ensure!(task["priority"] == "high" && task["tags"] == json!(["family"]));
@@ -168,16 +161,13 @@ async fn the_quick_add_preview_shows_the_task_and_stores_nothing() -> Result<()>
     let created = stack.create_task(&user, task.clone()).await?;
     ensure!(created["title"] == "call mum");
 
-    stack
-        .call_refused(
-            Method::POST,
-            &user,
+    client
+        .post(
             "/tasks/preview",
-            Some(json!({"text": "", "timezone": "Mars/Base"})),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &["text", "timezone"],
+            json!({"text": "", "timezone": "Mars/Base"}),
         )
-        .await?;
+        .await?
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, &["text", "timezone"])?;
     Ok(())
 }
 
@@ -206,14 +196,13 @@ async fn a_local_due_time_is_read_in_the_bodys_zone() -> Result<()> {
     );
     let id = summer["id"].as_u64().context("id")?;
     let moved = stack
-        .call_expecting(
-            Method::PATCH,
-            &user,
+        .as_user(&user)
+        .patch(
             &format!("/tasks/{id}/due-date"),
-            Some(json!({"due_date": "2027-12-24T09:00:00", "timezone": "America/New_York"})),
-            StatusCode::OK,
+            json!({"due_date": "2027-12-24T09:00:00", "timezone": "America/New_York"}),
         )
-        .await?;
+        .await?
+        .expect(StatusCode::OK)?;
     ensure!(moved["due_date"] == "2027-12-24T09:00:00-05:00", "{moved}");
     Ok(())
 }
