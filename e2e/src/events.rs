@@ -14,17 +14,6 @@ use serde_json::{Value, json};
 
 use crate::Stack;
 
-/// The Dapr HTTP port of each app's sidecar, before the stack's offset.
-fn sidecar_port(app: &str) -> Result<u16> {
-    Ok(match app {
-        "todo-api" => 3500,
-        "recurring" => 3501,
-        "notifier" => 3502,
-        "audit" => 3503,
-        other => bail!("no sidecar for app '{other}'"),
-    })
-}
-
 impl Stack {
     /// Publishes `body` to `topic` through `app`'s daprd, keyed `key` (the
     /// Kafka message key, so it lands on the partition of that user's
@@ -32,8 +21,8 @@ impl Stack {
     /// kept as it is (same id): a redelivery of that very message.
     pub async fn publish_via(&self, app: &str, topic: &str, key: &str, body: &Value) -> Result<()> {
         let url = format!(
-            "http://127.0.0.1:{}/v1.0/publish/pubsub/{topic}?metadata.partitionKey={key}",
-            self.port(sidecar_port(app)?)
+            "{}/v1.0/publish/pubsub/{topic}?metadata.partitionKey={key}",
+            self.sidecar_url(app)?
         );
         let content_type = if body.get("specversion").is_some() {
             "application/cloudevents+json"

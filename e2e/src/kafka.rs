@@ -60,7 +60,7 @@ impl Stack {
             .args(["-cp", &format!("{libs}/*"), CONSOLE_CONSUMER])
             .args([
                 "--bootstrap-server",
-                &format!("127.0.0.1:{}", self.port(9092)),
+                &format!("127.0.0.1:{}", self.named_port("kafka")?),
             ])
             .args(["--topic", topic, "--from-beginning"])
             .args(["--formatter-property", "print.key=true"])

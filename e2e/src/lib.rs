@@ -16,7 +16,10 @@ pub mod drills;
 pub mod events;
 mod kafka;
 pub mod model_server;
+pub mod ports;
 pub mod settings;
+
+use ports::ServicePort;
 
 /// The stack under test, located through the environment `scripts/stack test` sets.
 #[derive(Clone)]
@@ -40,34 +43,36 @@ pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 impl Stack {
-    /// Connects to the stack described by `TODO_API_URL`, `REALTIME_URL` and `STACK_DIR`.
+    /// Connects to the stack described by `TODO_API_URL`, `REALTIME_URL`,
+    /// `STACK_DIR` and `TODO_STACK_PORT_OFFSET` (what `scripts/stack test` sets).
     pub fn from_env() -> Result<Self> {
-        let stack_dir = std::env::var("STACK_DIR").unwrap_or_else(|_| ".stack".into());
-        let secrets_path = format!("{stack_dir}/secrets.json");
-        let secrets: Value =
-            serde_json::from_slice(&std::fs::read(&secrets_path).with_context(|| {
-                format!("reading {secrets_path}: is the stack running? (scripts/stack start)")
-            })?)?;
-        let secret = secrets["jwt-secret"]
-            .as_str()
-            .context("secrets.json has no jwt-secret")?
-            .as_bytes()
-            .to_vec();
+        let dir = std::env::var("STACK_DIR").unwrap_or_else(|_| ".stack".into());
+        let secret = read_secret(&dir, "jwt-secret")?.into_bytes();
         let port_offset = std::env::var("TODO_STACK_PORT_OFFSET")
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let realtime =
-            std::env::var("REALTIME_URL").unwrap_or_else(|_| "ws://127.0.0.1:8081".into());
+        let default_url = |scheme: &str, service: &str, kind: ServicePort| -> Result<String> {
+            let port = ports::service_port(service, kind)? + port_offset;
+            Ok(format!("{scheme}://127.0.0.1:{port}"))
+        };
+        let api = match std::env::var("TODO_API_URL") {
+            Ok(url) => url,
+            Err(_) => default_url("http", "todo-api", ServicePort::App)?,
+        };
+        let realtime = match std::env::var("REALTIME_URL") {
+            Ok(url) => url,
+            Err(_) => default_url("ws", "realtime", ServicePort::Public)?,
+        };
         // scripts/stack sets REALTIME_URLS to every replica's URL.
         let realtime_replicas = match std::env::var("REALTIME_URLS") {
             Ok(urls) => urls.split_whitespace().map(str::to_owned).collect(),
             Err(_) => vec![realtime.clone()],
         };
         Ok(Self {
-            dir: stack_dir,
+            dir,
             port_offset,
-            api: std::env::var("TODO_API_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into()),
+            api,
             realtime,
             realtime_replicas,
             secret,
@@ -77,9 +82,46 @@ impl Stack {
         })
     }
 
-    /// A port of the stack: the default `base` moved by the stack's offset.
-    pub fn port(&self, base: u16) -> u16 {
-        base + self.port_offset
+    /// A port of `service` (e.g. its daprd's HTTP API): the table's
+    /// (`scripts/lib/ports.txt`) moved by the stack's offset.
+    pub fn service_port(&self, service: &str, kind: ServicePort) -> Result<u16> {
+        Ok(ports::service_port(service, kind)? + self.port_offset)
+    }
+
+    /// `http://127.0.0.1:PORT` of `service`'s app (its own port, where its
+    /// sidecar calls it).
+    pub fn app_url(&self, service: &str) -> Result<String> {
+        Ok(format!(
+            "http://127.0.0.1:{}",
+            self.service_port(service, ServicePort::App)?
+        ))
+    }
+
+    /// `http://127.0.0.1:PORT` of `service`'s daprd's HTTP API.
+    pub fn sidecar_url(&self, service: &str) -> Result<String> {
+        Ok(format!(
+            "http://127.0.0.1:{}",
+            self.service_port(service, ServicePort::DaprHttp)?
+        ))
+    }
+
+    /// One of the table's other ports (e.g. `kafka`), moved by the offset.
+    pub fn named_port(&self, name: &str) -> Result<u16> {
+        Ok(ports::named_port(name)? + self.port_offset)
+    }
+
+    /// What `service`'s daprd says of itself (`/v1.0/metadata`): its
+    /// components and the subscriptions it holds.
+    pub async fn sidecar_metadata(&self, service: &str) -> Result<Value> {
+        let url = format!("{}/v1.0/metadata", self.sidecar_url(service)?);
+        let response = self.raw(reqwest::Method::GET, &url).send().await?;
+        Ok(response.error_for_status()?.json().await?)
+    }
+
+    /// A value of the stack's local secret store (`STACK_DIR/secrets.json`),
+    /// e.g. `app-api-token`, the token every daprd sends its app.
+    pub fn secret(&self, key: &str) -> Result<String> {
+        read_secret(&self.dir, key)
     }
 
     /// Runs `scripts/stack ARGS` against this stack (restart a service,
@@ -215,6 +257,18 @@ impl Stack {
             .with_context(|| format!("opening a WebSocket on {base} for {user}"))?;
         Ok(socket)
     }
+}
+
+/// `key` of the secrets file in the stack directory `dir`.
+fn read_secret(dir: &str, key: &str) -> Result<String> {
+    let path = format!("{dir}/secrets.json");
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("reading {path}: is the stack running? (scripts/stack start)"))?;
+    let secrets: Value = serde_json::from_slice(&bytes)?;
+    Ok(secrets[key]
+        .as_str()
+        .with_context(|| format!("{path} has no {key}"))?
+        .to_owned())
 }
 
 /// Waits for the next JSON text frame, for at most `timeout`.

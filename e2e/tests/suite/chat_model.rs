@@ -20,16 +20,11 @@ use e2e::model_server::{ScriptedModel, text, tool_call};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-/// The model replica's ports (scripts/stack: todo-api-model, CHAT_MODEL_SERVER_PORT).
-const REPLICA_APP: u16 = 8086;
-const REPLICA_SIDECAR: u16 = 3510;
-const MODEL_SERVER: u16 = 8087;
+/// The todo-api replica with the model components (scripts/lib/ports.txt).
+const REPLICA: &str = "todo-api-model";
 
 async fn say(stack: &Stack, user: &str, message: &str) -> Result<Value> {
-    let url = format!(
-        "http://127.0.0.1:{}/api/{user}/chat",
-        stack.port(REPLICA_APP)
-    );
+    let url = format!("{}/api/{user}/chat", stack.app_url(REPLICA)?);
     let response = stack
         .raw(Method::POST, &url)
         .bearer_auth(stack.token(user))
@@ -58,7 +53,7 @@ async fn the_model_adds_a_task_through_the_tools_and_hears_a_refusal() -> Result
     let stack = Stack::from_env()?;
     let user = stack.new_user("chatmodel");
     let model = ScriptedModel::start(
-        stack.port(MODEL_SERVER),
+        stack.named_port("chat-model-server")?,
         vec![
             tool_call(
                 "call_add",
@@ -235,7 +230,7 @@ async fn the_model_adds_a_task_through_the_tools_and_hears_a_refusal() -> Result
 #[tokio::test]
 async fn the_echo_component_answers_and_only_the_replica_has_a_model() -> Result<()> {
     let stack = Stack::from_env()?;
-    let sidecar = format!("http://127.0.0.1:{}", stack.port(REPLICA_SIDECAR));
+    let sidecar = stack.sidecar_url(REPLICA)?;
     let answer: Value = stack
         .raw(Method::POST, &format!("{sidecar}/v1.0-alpha2/conversation/chat-echo/converse"))
         .json(&json!({"inputs": [{"messages": [{"ofUser": {"content": [{"text": "ping from the contract test"}]}}]}]}))
@@ -262,24 +257,11 @@ async fn the_echo_component_answers_and_only_the_replica_has_a_model() -> Result
             .filter_map(|c| c["name"].as_str().map(str::to_owned))
             .collect()
     };
-    let replica: Value = stack
-        .raw(Method::GET, &format!("{sidecar}/v1.0/metadata"))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let replica = stack.sidecar_metadata(REPLICA).await?;
     let mut names = conversation_components(&replica);
     names.sort();
     assert_eq!(names, ["chat-echo", "chat-model"], "{replica}");
-    let main: Value = stack
-        .raw(
-            Method::GET,
-            &format!("http://127.0.0.1:{}/v1.0/metadata", stack.port(3500)),
-        )
-        .send()
-        .await?
-        .json()
-        .await?;
+    let main = stack.sidecar_metadata("todo-api").await?;
     assert_eq!(
         conversation_components(&main),
         Vec::<String>::new(),

@@ -109,10 +109,7 @@ async fn disruptive_crash_of_the_broker_loses_no_event() -> Result<()> {
     ));
     after_writes(&stack, &user, 10).await?;
     let mut killed = Killed::kill(&stack, &["kafka"], "kafka")?;
-    let broker = format!(
-        "127.0.0.1:{}",
-        std::env::var("KAFKA_PORT").unwrap_or_else(|_| "9092".into())
-    );
+    let broker = format!("127.0.0.1:{}", stack.named_port("kafka")?);
     ensure!(
         tokio::net::TcpStream::connect(&broker).await.is_err(),
         "the broker still accepts connections on {broker} after the kill"

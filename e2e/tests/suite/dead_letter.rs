@@ -163,14 +163,8 @@ async fn every_consumer_subscribes_with_a_dead_letter_topic() -> Result<()> {
     // subscriptions they hold): every subscription names its topic's
     // dead-letter topic, so exhausted retries and DROP end there.
     let stack = Stack::from_env()?;
-    for (app, sidecar) in [("recurring", 3501), ("notifier", 3502), ("audit", 3503)] {
-        let url = format!("http://127.0.0.1:{}/v1.0/metadata", stack.port(sidecar));
-        let metadata: Value = stack
-            .raw(reqwest::Method::GET, &url)
-            .send()
-            .await?
-            .json()
-            .await?;
+    for app in ["recurring", "notifier", "audit"] {
+        let metadata = stack.sidecar_metadata(app).await?;
         let list = &metadata["subscriptions"];
         let subs = list.as_array().context("a subscription list")?;
         ensure!(!subs.is_empty(), "{app} subscribes to nothing");

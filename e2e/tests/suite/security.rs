@@ -50,20 +50,10 @@ fn token(header: &Value, claims: &Value, secret: &[u8]) -> Result<String> {
     ))
 }
 
-/// The stack's JWT secret, as the services read it from the secret store.
-fn secret(stack: &Stack) -> Result<Vec<u8>> {
-    let secrets: Value =
-        serde_json::from_slice(&std::fs::read(format!("{}/secrets.json", stack.dir))?)?;
-    Ok(secrets["jwt-secret"]
-        .as_str()
-        .context("secrets.json has no jwt-secret")?
-        .as_bytes()
-        .to_vec())
-}
-
 /// Tokens an attacker might try for `user`, each named.
 fn attacks(stack: &Stack, user: &str) -> Result<Vec<(&'static str, String)>> {
-    let secret = secret(stack)?;
+    // The stack's JWT secret, as the services read it from the secret store.
+    let secret = stack.secret("jwt-secret")?.into_bytes();
     let now = chrono::Utc::now().timestamp();
     let valid = json!({"sub": user, "iat": now, "exp": now + 3600});
     let hs256 = json!({"alg": "HS256", "typ": "JWT"});

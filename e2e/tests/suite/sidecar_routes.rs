@@ -3,40 +3,32 @@
 //! the caller identity a client could forge (`dapr-caller-app-id`) means
 //! nothing without the sidecar's app token.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use e2e::Stack;
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::json;
 
-/// The app token `scripts/stack` gave every daprd (and its app).
-fn sidecar_token(stack: &Stack) -> Result<String> {
-    let path = format!("{}/secrets.json", stack.dir);
-    let secrets: Value = serde_json::from_slice(&std::fs::read(&path)?)?;
-    Ok(secrets["app-api-token"]
-        .as_str()
-        .context("secrets.json has no app-api-token")?
-        .to_owned())
-}
-
-/// Every sidecar-only route of every service, as (port base, method, path).
-const SIDECAR_ROUTES: [(u16, &str, &str); 10] = [
-    (8080, "GET", "/dapr/subscribe"),
-    (8080, "POST", "/job/relay-mallory"),
-    (8080, "POST", "/internal/users/mallory/instances"),
-    (8082, "GET", "/dapr/subscribe"),
-    (8082, "POST", "/events/task-events"),
-    (8083, "POST", "/events/reminders"),
-    (8083, "POST", "/job/reminder-mallory"),
-    (8084, "GET", "/dapr/subscribe"),
-    (8084, "POST", "/events/task-events"),
-    (7071, "POST", "/events/task-updates"),
+/// Every sidecar-only route of every service, as (service, method, path),
+/// called on the service's own port (realtime's app port, not its public one).
+const SIDECAR_ROUTES: [(&str, &str, &str); 10] = [
+    ("todo-api", "GET", "/dapr/subscribe"),
+    ("todo-api", "POST", "/job/relay-mallory"),
+    ("todo-api", "POST", "/internal/users/mallory/instances"),
+    ("recurring", "GET", "/dapr/subscribe"),
+    ("recurring", "POST", "/events/task-events"),
+    ("notifier", "POST", "/events/reminders"),
+    ("notifier", "POST", "/job/reminder-mallory"),
+    ("audit", "GET", "/dapr/subscribe"),
+    ("audit", "POST", "/events/task-events"),
+    ("realtime", "POST", "/events/task-updates"),
 ];
 
 #[tokio::test]
 async fn sidecar_routes_refuse_requests_without_the_sidecars_token() -> Result<()> {
     let stack = Stack::from_env()?;
-    for (base, method, path) in SIDECAR_ROUTES {
-        let url = format!("http://127.0.0.1:{}{path}", stack.port(base));
+    for (service, method, path) in SIDECAR_ROUTES {
+        let app = stack.app_url(service)?;
+        let url = format!("{app}{path}");
         for token in [None, Some("not-the-token"), Some("")] {
             let mut request = stack
                 .raw(Method::from_bytes(method.as_bytes())?, &url)
@@ -58,7 +50,7 @@ async fn sidecar_routes_refuse_requests_without_the_sidecars_token() -> Result<(
             );
         }
         // Health stays open for probes on the same port.
-        let health = format!("http://127.0.0.1:{}/healthz", stack.port(base));
+        let health = format!("{app}/healthz");
         assert_eq!(stack.raw(Method::GET, &health).send().await?.status(), 200);
     }
     Ok(())
@@ -93,7 +85,7 @@ async fn a_forged_caller_header_plants_nothing() -> Result<()> {
     // may create instances: another caller is refused before the body is read.
     let response = stack
         .raw(Method::POST, &url)
-        .header("dapr-api-token", sidecar_token(&stack)?)
+        .header("dapr-api-token", stack.secret("app-api-token")?)
         .header("dapr-caller-app-id", "audit")
         .json(&instance)
         .send()

@@ -77,9 +77,9 @@ async fn every_service_answers_its_health_check() -> Result<()> {
     let realtime_http = stack.realtime.replacen("ws://", "http://", 1);
     for url in [
         format!("{}/healthz", stack.api),
-        format!("http://127.0.0.1:{}/healthz", stack.port(8082)),
-        format!("http://127.0.0.1:{}/healthz", stack.port(8083)),
-        format!("http://127.0.0.1:{}/healthz", stack.port(8084)),
+        format!("{}/healthz", stack.app_url("recurring")?),
+        format!("{}/healthz", stack.app_url("notifier")?),
+        format!("{}/healthz", stack.app_url("audit")?),
         format!("{realtime_http}/healthz"),
     ] {
         let status = stack.raw(reqwest::Method::GET, &url).send().await?.status();
