@@ -42,7 +42,7 @@ kafka_is_running() { [ -f "$1/kafka.pid" ] && kill -0 "$(cat "$1/kafka.pid")" 2>
 # kafka_start CACHE DATA_DIR LOG_FILE PORT: starts the broker (controller on
 # PORT+1), formatting DATA_DIR on first use only, and waits until it serves.
 kafka_start() {
-  local cache=$1 data=$2 log=$3 port=$4 libs i
+  local cache=$1 data=$2 log=$3 port=$4 libs
   libs=$(kafka_libs "$cache")
   mkdir -p "$data"
   cat >"$data/server.properties" <<PROPS
@@ -71,11 +71,9 @@ PROPS
   setsid java -Xms256m -Xmx512m -Dlog4j2.configurationFile="$KAFKA_HERE/kafka/log4j2.yaml" \
     -cp "$libs/*" kafka.Kafka "$data/server.properties" >>"$log" 2>&1 </dev/null &
   echo $! >"$data/kafka.pid"
-  for ((i = 0; i < 240; i++)); do
-    port_in_use "$port" && return 0
-    kafka_is_running "$data" || break
-    sleep 0.25
-  done
+  # Up to 60 s, but no longer than the broker lives.
+  retry --quiet 240 0.25 kafka_serving_or_gone "$data" "$port"
+  port_in_use "$port" && return 0
   tail -n 30 "$log" >&2
   fail "Kafka did not start on 127.0.0.1:$port" "read $log; 'scripts/stack stop' then start again"
 }
@@ -96,15 +94,10 @@ kafka_create_topics() {
   info "topics: $*"
 }
 
+kafka_serving_or_gone() { port_in_use "$2" || ! kafka_is_running "$1"; }
+
 # kafka_stop DATA_DIR: stops the broker, waiting up to 20 s before killing it.
 kafka_stop() {
-  local data=$1 pid i
-  kafka_is_running "$data" || return 0
-  pid=$(cat "$data/kafka.pid")
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 80; i++)); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.25
-  done
-  kill -KILL "$pid" 2>/dev/null || true
+  kafka_is_running "$1" || return 0
+  stop_pids TERM 20 "$(cat "$1/kafka.pid")"
 }

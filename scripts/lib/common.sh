@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers for scripts/stack: logging, failure messages, waits.
 # Sourced, never executed.
 
@@ -14,13 +15,19 @@ fail() {
   exit 1
 }
 
-# retry N DELAY CMD...: runs CMD until it succeeds, at most N times.
+# retry [--quiet] TRIES DELAY CMD...: runs CMD until it succeeds, at most
+# TRIES times, DELAY seconds apart (fractions are fine); unless --quiet,
+# says so before each new try. Every wait and retry of the scripts is this loop.
 retry() {
-  local attempts=$1 delay=$2 i
+  local quiet=0 attempts delay i
+  [ "$1" = --quiet ] && { quiet=1; shift; }
+  attempts=$1 delay=$2
   shift 2
   for ((i = 1; i <= attempts; i++)); do
     "$@" && return 0
-    [ "$i" -lt "$attempts" ] && { info "attempt $i/$attempts failed; retrying in ${delay}s"; sleep "$delay"; }
+    [ "$i" -lt "$attempts" ] || break
+    [ "$quiet" = 1 ] || info "attempt $i/$attempts failed; retrying in ${delay}s"
+    sleep "$delay"
   done
   return 1
 }
@@ -28,14 +35,22 @@ retry() {
 # port_in_use PORT: true when something listens on 127.0.0.1:PORT.
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
-# wait_http NAME URL SECONDS [LOG]: waits for URL to answer 2xx.
-wait_http() {
-  local name=$1 url=$2 seconds=$3 log=${4:-} i
-  for ((i = 0; i < seconds * 4; i++)); do
-    curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null && return 0
-    sleep 0.25
-  done
+# http_ok URL: true when URL answers 2xx within 2 s.
+http_ok() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
+
+# wait_until WHAT SECONDS LOG CMD...: polls CMD every quarter second until
+# it succeeds; after SECONDS, shows LOG's last lines and fails saying that
+# WHAT did not happen within SECONDS.
+wait_until() {
+  local what=$1 seconds=$2 log=$3
+  shift 3
+  retry --quiet $((seconds * 4)) 0.25 "$@" && return 0
   [ -n "$log" ] && [ -f "$log" ] && { echo "--- last lines of $log" >&2; tail -n 30 "$log" >&2; }
-  fail "$name did not become healthy at $url within ${seconds}s" \
-    "read ${log:-its log}; then run 'scripts/stack stop' and start again"
+  fail "$what within ${seconds}s" "read ${log:-its log}; then run 'scripts/stack stop' and start again"
 }
+
+# wait_http NAME URL SECONDS [LOG]: waits for URL to answer 2xx.
+wait_http() { wait_until "$1 did not become healthy at $2" "$3" "${4:-}" http_ok "$2"; }
+
+# wait_port NAME PORT SECONDS [LOG]: waits for something to listen on 127.0.0.1:PORT.
+wait_port() { wait_until "$1 did not listen on 127.0.0.1:$2" "$3" "${4:-}" port_in_use "$2"; }

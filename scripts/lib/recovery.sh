@@ -78,7 +78,7 @@ replay() {
   for topic in $topics; do args+=(--topic "$topic"); done
   if [ "$from" = earliest ]; then args+=(--to-earliest); else args+=(--to-datetime "$from"); fi
   step "Replaying $topics into $consumer from $from"
-  stop_one "$consumer" && stop_one "$consumer-dapr"
+  stop TERM 10 "$consumer" "$consumer-dapr"
   kafka_run_class "$STACK_CACHE" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
     --bootstrap-server "127.0.0.1:$KAFKA_PORT" --group "$consumer" --reset-offsets "${args[@]}" --execute ||
     fail "could not move $consumer's offsets" "is Kafka running? ('scripts/stack status')"
