@@ -27,31 +27,49 @@ provision_schemathesis() {
     fail "pip could not install schemathesis==$SCHEMATHESIS_VERSION" "check access to PyPI, then run again"
 }
 
-# Runs schemathesis against the stack's API twice: with the fixed seed every
-# phase (examples, coverage, fuzzing, stateful), then with a fresh seed
-# (SCHEMATHESIS_CI_SEED under CI; printed; replay with SCHEMATHESIS_SEED=<seed>) the phases that draw at
-# random (fuzzing, stateful) with more examples: the coverage phase derives
-# its cases from the document, and is the slow one. Fails on any failure or
-# when both runs together generated fewer than SCHEMATHESIS_MIN_CASES cases.
+# Runs schemathesis against the stack's API twice, side by side, each as a
+# user of its own (so one run's writes never meet the other's checks): with
+# the fixed seed every phase (examples, coverage, fuzzing, stateful), and
+# with a fresh seed (SCHEMATHESIS_CI_SEED under CI; printed; replay with
+# SCHEMATHESIS_SEED=<seed>) the phases that draw at random (fuzzing,
+# stateful) with more examples: the coverage phase derives its cases from
+# the document, and is the slow one. Each run mostly waits on the stack, so
+# the fresh run costs little beside it. Fails on any failure or when both
+# runs together generated fewer than SCHEMATHESIS_MIN_CASES cases.
 run_schemathesis() {
   provision_schemathesis
   local started=$SECONDS total=0 failed=0 seed generated out fresh
   export TODO_API_URL="http://127.0.0.1:$TODO_API_PORT"
-  SCHEMATHESIS_TOKEN=$(cmd_token fuzzer 2) || fail "no token for the fuzzer" "start the stack first: scripts/stack start"
-  export SCHEMATHESIS_TOKEN SCHEMATHESIS_HOOKS="$ROOT/e2e/schemathesis/hooks.py"
+  export SCHEMATHESIS_HOOKS="$ROOT/e2e/schemathesis/hooks.py"
   out="$STACK_DIR/schemathesis"
   mkdir -p "$out"
   fresh=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
   [ "${CI:-}" = true ] && fresh=$SCHEMATHESIS_CI_SEED
-  local runs=("$SCHEMATHESIS_FIXED_SEED examples,coverage,fuzzing,stateful 6" "$fresh fuzzing,stateful 40")
-  [ -n "${SCHEMATHESIS_SEED:-}" ] && runs=("$SCHEMATHESIS_SEED examples,coverage,fuzzing,stateful 6")
-  local run phases examples
+  # seed, phases, examples per operation, user, working directory (its example database)
+  local runs=("$SCHEMATHESIS_FIXED_SEED examples,coverage,fuzzing,stateful 6 fuzzer $out"
+    "$fresh fuzzing,stateful 40 fuzzer-fresh $out/fresh")
+  [ -n "${SCHEMATHESIS_SEED:-}" ] && runs=("$SCHEMATHESIS_SEED examples,coverage,fuzzing,stateful 6 fuzzer $out")
+  local run phases examples user dir token pids=()
   for run in "${runs[@]}"; do
-    read -r seed phases examples <<<"$run"
-    step "schemathesis (seed $seed, phases $phases, $examples examples per operation): every check, against $TODO_API_URL/api/openapi.json"
-    if ! (cd "$out" && "$SCHEMATHESIS_VENV/bin/schemathesis" --config-file "$ROOT/e2e/schemathesis/schemathesis.toml" \
-      run "$TODO_API_URL/api/openapi.json" --checks all --seed "$seed" --phases "$phases" --max-examples "$examples" \
-      --no-color | tee "$out/seed-$seed.txt"); then
+    read -r seed phases examples user dir <<<"$run"
+    token=$(cmd_token "$user" 2) || fail "no token for the fuzzer" "start the stack first: scripts/stack start"
+    info "schemathesis (seed $seed, phases $phases, $examples examples per operation, user $user): every check, against $TODO_API_URL/api/openapi.json"
+    mkdir -p "$dir"
+    (cd "$dir" && SCHEMATHESIS_USER=$user SCHEMATHESIS_TOKEN=$token "$SCHEMATHESIS_VENV/bin/schemathesis" \
+      --config-file "$ROOT/e2e/schemathesis/schemathesis.toml" run "$TODO_API_URL/api/openapi.json" \
+      --checks all --seed "$seed" --phases "$phases" --max-examples "$examples" \
+      --no-color >"$out/seed-$seed.txt" 2>&1) &
+    pids+=("$!")
+  done
+  local i codes=()
+  for i in "${!pids[@]}"; do
+    if wait "${pids[$i]}"; then codes[i]=0; else codes[i]=1; fi
+  done
+  for i in "${!runs[@]}"; do
+    read -r seed phases examples _ <<<"${runs[$i]}"
+    step "schemathesis (seed $seed, phases $phases, $examples examples per operation): every check"
+    cat "$out/seed-$seed.txt"
+    if [ "${codes[$i]}" != 0 ]; then
       failed=1
       warn "schemathesis found failures with seed $seed (replay: SCHEMATHESIS_SEED=$seed scripts/stack schemathesis)"
     fi
