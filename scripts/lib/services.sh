@@ -65,6 +65,19 @@ apply_port_overrides() {
 # The Dapr app id of a process: realtime replicas share one.
 app_id_of() { case $1 in realtime-*) echo realtime ;; todo-api-model) echo todo-api ;; *) echo "$1" ;; esac; }
 
+# pod_of NAME: the POD_NAME its daprd gets, which names realtime's Kafka
+# consumer group ({podName}): one per replica.
+pod_of() { if [ "$(app_id_of "$1")" = "$1" ]; then echo "$1-0"; else echo "$1"; fi; }
+
+# partitions_held GROUP: whether Kafka consumer group GROUP holds its
+# partitions of task-updates (every row of its description has a member).
+partitions_held() {
+  kafka_run_class "$STACK_CACHE" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+    --bootstrap-server "127.0.0.1:$KAFKA_PORT" --describe --group "$1" 2>/dev/null |
+    awk -v group="$1" '$1 == group && $2 == "task-updates" { rows++; if ($7 != "-") held++ }
+      END { exit !(rows > 0 && held == rows) }'
+}
+
 # known_service NAME: fails unless NAME is a service of this stack.
 known_service() {
   [ -n "${SVC_APP[$1]:-}" ] || fail "unknown service '$1'" "use one of: ${SERVICES[*]} "
