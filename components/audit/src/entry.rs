@@ -83,12 +83,7 @@ impl AuditQuery {
     pub fn parse(pairs: &[(String, String)]) -> Result<Self, Problem> {
         let mut query = AuditQuery::default();
         let mut errors = Vec::new();
-        let mut error = |field: &str, message: String| {
-            errors.push(FieldError {
-                field: field.to_owned(),
-                message,
-            })
-        };
+        let mut error = |field: &str, message: String| errors.push(FieldError::new(field, message));
         let time = |v: &str| {
             DateTime::parse_from_rfc3339(v)
                 .map(|t| t.with_timezone(&Utc))

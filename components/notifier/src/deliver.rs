@@ -122,10 +122,10 @@ pub async fn list(dapr: &Dapr, req: &Incoming, user: &str) -> Result<Response, P
                     "unread must be true or false, not '{other}'"
                 )));
             }
-            _ => errors.push(FieldError {
-                field: key.clone(),
-                message: "unknown parameter; use unread=true|false, limit or cursor".into(),
-            }),
+            _ => errors.push(FieldError::new(
+                key.clone(),
+                "unknown parameter; use unread=true|false, limit or cursor",
+            )),
         }
     }
     if !errors.is_empty() {

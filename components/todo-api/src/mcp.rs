@@ -244,12 +244,12 @@ async fn run(
     let view = |task: todo_domain::Task| json!({ "task": task.view(ctx.now) });
     match tool {
         "add_task" => {
-            let new = NewTask::from_json(&Value::Object(arguments)).map_err(tasks::invalid)?;
+            let new = NewTask::from_json(&Value::Object(arguments)).map_err(Problem::invalid)?;
             Ok(view(tasks::create_task(ctx, owner, new).await?))
         }
         "list_tasks" => {
             let pairs = query_pairs(&arguments).map_err(Problem::invalid)?;
-            let query = TaskQuery::from_pairs(&pairs).map_err(tasks::invalid)?;
+            let query = TaskQuery::from_pairs(&pairs).map_err(Problem::invalid)?;
             let listing = store::list(&ctx.dapr, user, &query, ctx.now).await?;
             Ok(json!(listing.page(ctx.now)))
         }
@@ -262,14 +262,15 @@ async fn run(
         }
         "update_task" => {
             let id = task_id(&mut arguments)?;
-            let patch = TaskPatch::from_json(&Value::Object(arguments)).map_err(tasks::invalid)?;
+            let patch =
+                TaskPatch::from_json(&Value::Object(arguments)).map_err(Problem::invalid)?;
             Ok(view(tasks::patch_task(ctx, user, id, patch, None).await?))
         }
         "complete_task" => {
             let id = task_id(&mut arguments)?;
             arguments.entry("completed").or_insert(Value::Bool(true));
             let input =
-                CompletionInput::from_json(&Value::Object(arguments)).map_err(tasks::invalid)?;
+                CompletionInput::from_json(&Value::Object(arguments)).map_err(Problem::invalid)?;
             let task =
                 tasks::edit_task(
                     ctx,
@@ -295,10 +296,10 @@ async fn run(
 fn task_id(arguments: &mut Map<String, Value>) -> Result<u64, Problem> {
     match arguments.remove("task_id").as_ref().and_then(Value::as_u64) {
         Some(id) if id > 0 => Ok(id),
-        _ => Err(Problem::invalid(vec![service_kit::FieldError {
-            field: "task_id".into(),
-            message: "is required: the id of one of your tasks (list_tasks shows them)".into(),
-        }])),
+        _ => Err(Problem::invalid_field(
+            "task_id",
+            "is required: the id of one of your tasks (list_tasks shows them)",
+        )),
     }
 }
 
@@ -323,10 +324,10 @@ fn query_pairs(
         };
         match text {
             Some(text) => pairs.push((key.clone(), text)),
-            None => errors.push(service_kit::FieldError {
-                field: key.clone(),
-                message: "must be text, a number, true/false or a list of text".into(),
-            }),
+            None => errors.push(service_kit::FieldError::new(
+                key.clone(),
+                "must be text, a number, true/false or a list of text",
+            )),
         }
     }
     if errors.is_empty() {

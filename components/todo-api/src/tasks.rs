@@ -2,10 +2,10 @@
 
 use dapr_http::DaprError;
 use http::StatusCode;
-use service_kit::{FieldError, Incoming, Problem, Response};
+use service_kit::{Incoming, Problem, Response};
 use todo_domain::{
     CalendarQuery, Changes, CompletionInput, DueDateChange, NewInstance, NewTask, ReminderInput,
-    Task, TaskEvent, TaskPatch, TaskQuery, UserId, ValidationErrors,
+    Task, TaskEvent, TaskPatch, TaskQuery, UserId,
 };
 
 use crate::commit::{self, Change, Target};
@@ -20,19 +20,6 @@ pub enum Kind {
     Any,
     /// `POST /tasks/recurring`: a recurrence rule is required.
     Recurring,
-}
-
-pub(crate) fn invalid(errors: ValidationErrors) -> Problem {
-    Problem::invalid(
-        errors
-            .into_vec()
-            .into_iter()
-            .map(|e| FieldError {
-                field: e.field,
-                message: e.message,
-            })
-            .collect(),
-    )
 }
 
 pub(crate) fn user_id(user: &str) -> Result<UserId, Problem> {
@@ -138,7 +125,8 @@ async fn check_parent(
 ) -> Result<(), Problem> {
     let Some(parent) = parent else { return Ok(()) };
     let links = store::parent_links(&ctx.dapr, user, parent, todo_domain::MAX_PARENT_DEPTH).await?;
-    todo_domain::check_parent(own_id, parent, |id| links.get(&id).copied()).map_err(invalid)
+    todo_domain::check_parent(own_id, parent, |id| links.get(&id).copied())
+        .map_err(Problem::invalid)
 }
 
 /// Commits a change and publishes its events; shared by every write.
@@ -173,12 +161,12 @@ pub async fn create(
     kind: Kind,
 ) -> Result<Response, Problem> {
     let owner = user_id(user)?;
-    let new = NewTask::from_json(&req.json()?).map_err(invalid)?;
+    let new = NewTask::from_json(&req.json()?).map_err(Problem::invalid)?;
     if kind == Kind::Recurring && new.recurrence.is_none() {
-        return Err(invalid(ValidationErrors::single(
+        return Err(Problem::invalid_field(
             "recurrence",
             "POST /tasks/recurring needs a recurrence rule, e.g. {\"frequency\": \"weekly\"}",
-        )));
+        ));
     }
     let task = create_task(ctx, &owner, new).await?;
     Ok(task_response(StatusCode::CREATED, &task, ctx))
@@ -211,7 +199,7 @@ pub(crate) async fn create_task(ctx: &Ctx, owner: &UserId, new: NewTask) -> Resu
 }
 
 pub async fn list(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
-    let query = TaskQuery::from_pairs(&req.query).map_err(invalid)?;
+    let query = TaskQuery::from_pairs(&req.query).map_err(Problem::invalid)?;
     let listing = store::list(&ctx.dapr, user, &query, ctx.now).await?;
     Ok(service_kit::json(StatusCode::OK, &listing.page(ctx.now)))
 }
@@ -219,18 +207,17 @@ pub async fn list(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Pro
 /// `GET /tasks/search`: the list's engine, for a search that names what it looks for.
 pub async fn search(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
     if req.query_value("q").is_none_or(|q| q.trim().is_empty()) {
-        return Err(Problem::invalid(vec![FieldError {
-            field: "q".into(),
-            message: "is required: the words to look for in titles, descriptions and tags \
-                      (GET /tasks lists without searching)"
-                .into(),
-        }]));
+        return Err(Problem::invalid_field(
+            "q",
+            "is required: the words to look for in titles, descriptions and tags \
+             (GET /tasks lists without searching)",
+        ));
     }
     list(ctx, req, user).await
 }
 
 pub async fn calendar(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
-    let query = CalendarQuery::from_pairs(&req.query).map_err(invalid)?;
+    let query = CalendarQuery::from_pairs(&req.query).map_err(Problem::invalid)?;
     let tasks = store::calendar_tasks(&ctx.dapr, user, &query).await?;
     Ok(service_kit::json(
         StatusCode::OK,
@@ -288,16 +275,16 @@ pub(crate) async fn edit_task(
 }
 
 pub async fn replace(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
-    let new = NewTask::from_json(&req.json()?).map_err(invalid)?;
+    let new = NewTask::from_json(&req.json()?).map_err(Problem::invalid)?;
     check_parent(ctx, user, new.parent_task_id, Some(id)).await?;
     modify(ctx, req, user, id, new.expected_version, |task| {
-        task.replace(new.clone(), ctx.now).map_err(invalid)
+        task.replace(new.clone(), ctx.now).map_err(Problem::invalid)
     })
     .await
 }
 
 pub async fn patch(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
-    let patch = TaskPatch::from_json(&req.json()?).map_err(invalid)?;
+    let patch = TaskPatch::from_json(&req.json()?).map_err(Problem::invalid)?;
     let expected = precondition(req, patch.expected_version)?;
     let task = patch_task(ctx, user, id, patch, expected).await?;
     Ok(task_response(StatusCode::OK, &task, ctx))
@@ -315,13 +302,14 @@ pub(crate) async fn patch_task(
         check_parent(ctx, user, Some(parent), Some(id)).await?;
     }
     edit_task(ctx, user, id, expected, |task| {
-        task.apply_patch(patch.clone(), ctx.now).map_err(invalid)
+        task.apply_patch(patch.clone(), ctx.now)
+            .map_err(Problem::invalid)
     })
     .await
 }
 
 pub async fn complete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
-    let input = CompletionInput::from_json(&req.json()?).map_err(invalid)?;
+    let input = CompletionInput::from_json(&req.json()?).map_err(Problem::invalid)?;
     modify(ctx, req, user, id, None, |task| {
         Ok(task.complete(input, ctx.now))
     })
@@ -334,20 +322,21 @@ pub async fn change_due(
     user: &str,
     id: u64,
 ) -> Result<Response, Problem> {
-    let input = DueDateChange::from_json(&req.json()?).map_err(invalid)?;
+    let input = DueDateChange::from_json(&req.json()?).map_err(Problem::invalid)?;
     modify(ctx, req, user, id, None, |task| {
-        task.change_due(input.clone(), ctx.now).map_err(invalid)
+        task.change_due(input.clone(), ctx.now)
+            .map_err(Problem::invalid)
     })
     .await
 }
 
 pub async fn add_reminder(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
-    let input = ReminderInput::from_json(&req.json()?).map_err(invalid)?;
+    let input = ReminderInput::from_json(&req.json()?).map_err(Problem::invalid)?;
     let id = input.task_id;
     modify(ctx, req, user, id, None, |task| {
         task.add_reminder(input.spec.clone(), ctx.now)
             .map(|(_, changes)| changes)
-            .map_err(invalid)
+            .map_err(Problem::invalid)
     })
     .await
 }
@@ -387,12 +376,9 @@ pub async fn create_instance(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Re
         ));
     }
     let instance: NewInstance = serde_json::from_value(req.json()?)
-        .map_err(|e| invalid(ValidationErrors::single("instance", e.to_string())))?;
+        .map_err(|e| Problem::invalid_field("instance", e.to_string()))?;
     if instance.user_id.as_str() != user {
-        return Err(invalid(ValidationErrors::single(
-            "user_id",
-            "does not match the path",
-        )));
+        return Err(Problem::invalid_field("user_id", "does not match the path"));
     }
     let key = instance.idempotency_key();
     let change = write(ctx, user, Target::New, |snap| {

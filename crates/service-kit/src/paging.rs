@@ -39,12 +39,7 @@ impl Paging {
     /// Takes the query pair `key=value` if it is `limit` or `cursor`:
     /// `None` for any other key, else whether the value was understood.
     pub fn accept(&mut self, key: &str, value: &str) -> Option<Result<(), FieldError>> {
-        let invalid = |message: String| {
-            Err(FieldError {
-                field: key.to_owned(),
-                message,
-            })
-        };
+        let invalid = |message: String| Err(FieldError::new(key, message));
         Some(match key {
             "limit" => match value.parse::<usize>() {
                 Ok(n) if (1..=MAX_LIMIT).contains(&n) => {

@@ -252,7 +252,7 @@ async fn add(
     let mut children = Vec::new();
     for title in subtasks {
         let child = NewTask::from_json(&json!({"title": title, "parent_task_id": task.id}))
-            .map_err(tasks::invalid)?;
+            .map_err(Problem::invalid)?;
         match tasks::create_task(ctx, owner, child).await {
             Ok(child) => {
                 created.push(child.id);

@@ -33,7 +33,7 @@ pub(super) async fn carry_out(
     };
     let parsed = match action {
         BulkAction::Delete => None,
-        _ => Some(TaskPatch::from_json(&patch).map_err(tasks::invalid)?),
+        _ => Some(TaskPatch::from_json(&patch).map_err(Problem::invalid)?),
     };
     let mut done = Vec::new();
     let mut restore = Vec::new();
@@ -92,7 +92,7 @@ pub(super) async fn undo(
         }
         Change::Updated { restore } => {
             for (id, patch) in restore {
-                let parsed = TaskPatch::from_json(&patch).map_err(tasks::invalid)?;
+                let parsed = TaskPatch::from_json(&patch).map_err(Problem::invalid)?;
                 match tasks::patch_task(ctx, user, id, parsed, None).await {
                     Ok(task) => said.push(format!("set #{} \"{}\" back", task.id, task.title)),
                     Err(problem) if user_error(&problem) => {}

@@ -36,7 +36,7 @@ struct ChatRequest {
 
 pub async fn chat(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
     let owner = tasks::user_id(user)?;
-    let request = parse(&req.json()?).map_err(tasks::invalid)?;
+    let request = parse(&req.json()?).map_err(Problem::invalid)?;
     let key = format!("u:{user}:chat:{}", request.conversation_id);
     let mut conversation = match ctx.dapr.get_state::<Conversation>(STORE, &key).await? {
         Some(stored) => stored.value,
