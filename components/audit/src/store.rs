@@ -1,8 +1,8 @@
 //! The audit log in audit's own state store.
 
 use service_kit::paged_log::{Appended, PagedLog};
-use service_kit::paging::Page;
 use service_kit::{Dapr, Problem};
+use todo_domain::Page;
 
 use crate::entry::{AuditEntry, AuditQuery};
 
@@ -25,5 +25,5 @@ pub async fn list(
     query: &AuditQuery,
 ) -> Result<Page<AuditEntry>, Problem> {
     let entries: Vec<AuditEntry> = log(dapr).read_all(user_id).await?;
-    Ok(query.page(&entries))
+    Ok(query.page(entries))
 }

@@ -37,6 +37,7 @@ mod event;
 mod input;
 mod next_instance;
 mod ops;
+mod page;
 mod query;
 mod reminder;
 mod task;
@@ -61,9 +62,10 @@ pub use input::{
 };
 pub use next_instance::{NewInstance, idempotency_key};
 pub use ops::{Changes, MAX_PARENT_DEPTH, VersionConflict, check_parent};
+pub use page::{DEFAULT_LIMIT, LogPaging, MAX_LIMIT, Page};
 pub use query::{
-    Cursor, DEFAULT_LIMIT, INDEXED_DESCRIPTION_BYTES, MAX_LIMIT, Page, Selection, Sort, SortField,
-    StatusFilter, TaskQuery, TaskSummary, micros,
+    Cursor, INDEXED_DESCRIPTION_BYTES, Selection, Sort, SortField, StatusFilter, TaskQuery,
+    TaskSummary, micros,
 };
 pub use recurrence::{Recurrence, RecurrenceError};
 pub use reminder::{MAX_REMINDERS, Reminder, ReminderId, ReminderSpec};
