@@ -6,7 +6,7 @@ use dapr_http::SubscriptionReply;
 use serde::{Deserialize, Serialize};
 use service_kit::paged_log::{Appended, PagedLog};
 use service_kit::{Dapr, FieldError, Incoming, Problem, Response, log, subscriber};
-use todo_domain::{LogPaging, ReminderDue};
+use todo_domain::{LogPaging, ReminderDue, UserId};
 
 use crate::{PUBSUB, STORE};
 
@@ -104,7 +104,7 @@ pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> Sub
     }
 }
 
-pub async fn list(dapr: &Dapr, req: &Incoming, user: &str) -> Result<Response, Problem> {
+pub async fn list(dapr: &Dapr, req: &Incoming, user: &UserId) -> Result<Response, Problem> {
     let mut unread_only = false;
     let mut errors = Vec::new();
     for (key, value) in &req.query {
@@ -138,7 +138,7 @@ pub async fn list(dapr: &Dapr, req: &Incoming, user: &str) -> Result<Response, P
     ))
 }
 
-pub async fn mark_read(dapr: &Dapr, user: &str, id: &str) -> Result<Response, Problem> {
+pub async fn mark_read(dapr: &Dapr, user: &UserId, id: &str) -> Result<Response, Problem> {
     let changed = log_of(dapr)
         .update(user, |n: &mut Notification| {
             let hit = n.id == id && !n.read;

@@ -35,8 +35,8 @@ const INVALID_REQUEST: i64 = -32600;
 const METHOD_NOT_FOUND: i64 = -32601;
 const INVALID_PARAMS: i64 = -32602;
 
-pub async fn mcp(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
-    let owner = tasks::user_id(user)?;
+pub async fn mcp(ctx: &Ctx, req: &Incoming, user: &UserId) -> Result<Response, Problem> {
+    let owner = user.clone();
     let message = req.json()?;
     let call = match Call::parse(&message) {
         Ok(call) => call,
@@ -240,7 +240,6 @@ async fn run(
     tool: &str,
     mut arguments: Map<String, Value>,
 ) -> Result<Value, Problem> {
-    let user = owner.as_str();
     let view = |task: todo_domain::Task| json!({ "task": task.view(ctx.now) });
     match tool {
         "add_task" => {
@@ -250,12 +249,12 @@ async fn run(
         "list_tasks" => {
             let pairs = query_pairs(&arguments).map_err(Problem::invalid)?;
             let query = TaskQuery::from_pairs(&pairs).map_err(Problem::invalid)?;
-            let listing = store::list(&ctx.dapr, user, &query, ctx.now).await?;
+            let listing = store::list(&ctx.dapr, owner, &query, ctx.now).await?;
             Ok(json!(listing.page(ctx.now)))
         }
         "get_task" => {
             let id = task_id(&mut arguments)?;
-            let task = store::task(&ctx.dapr, user, id)
+            let task = store::task(&ctx.dapr, owner, id)
                 .await?
                 .ok_or_else(|| tasks::not_found(id))?;
             Ok(view(task))
@@ -264,27 +263,22 @@ async fn run(
             let id = task_id(&mut arguments)?;
             let patch =
                 TaskPatch::from_json(&Value::Object(arguments)).map_err(Problem::invalid)?;
-            Ok(view(tasks::patch_task(ctx, user, id, patch, None).await?))
+            Ok(view(tasks::patch_task(ctx, owner, id, patch, None).await?))
         }
         "complete_task" => {
             let id = task_id(&mut arguments)?;
             arguments.entry("completed").or_insert(Value::Bool(true));
             let input =
                 CompletionInput::from_json(&Value::Object(arguments)).map_err(Problem::invalid)?;
-            let task =
-                tasks::edit_task(
-                    ctx,
-                    user,
-                    id,
-                    None,
-                    |task| Ok(task.complete(input, ctx.now)),
-                )
-                .await?;
+            let task = tasks::edit_task(ctx, owner, id, None, |task| {
+                Ok(task.complete(input, ctx.now))
+            })
+            .await?;
             Ok(view(task))
         }
         "delete_task" => {
             let id = task_id(&mut arguments)?;
-            Ok(view(tasks::delete_task(ctx, user, id, None).await?))
+            Ok(view(tasks::delete_task(ctx, owner, id, None).await?))
         }
         other => Err(Problem::internal(format!(
             "tool '{other}' is listed but not run"

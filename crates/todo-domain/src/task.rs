@@ -51,6 +51,16 @@ impl fmt::Display for UserId {
     }
 }
 
+/// A user id reads as the string it is, so storage keys and logs take it as
+/// `&str`; only [`UserId::parse`] makes one.
+impl std::ops::Deref for UserId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl AsRef<str> for UserId {
     fn as_ref(&self) -> &str {
         &self.0

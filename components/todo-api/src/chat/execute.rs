@@ -40,7 +40,7 @@ pub(super) fn user_error(problem: &Problem) -> bool {
 /// The task `target` points at, or the outcome to answer with.
 async fn resolve(
     ctx: &Ctx,
-    user: &str,
+    user: &UserId,
     conversation: &Conversation,
     target: &TaskRef,
 ) -> Result<Result<Task, Outcome>, Problem> {
@@ -62,7 +62,7 @@ fn numbers(ids: &[u64]) -> String {
 }
 
 /// Which of `ids` the user has (unknown numbers are left out).
-async fn existing(ctx: &Ctx, user: &str, ids: &[u64]) -> Result<Vec<u64>, Problem> {
+async fn existing(ctx: &Ctx, user: &UserId, ids: &[u64]) -> Result<Vec<u64>, Problem> {
     let all = store::all_tasks(&ctx.dapr, user).await?;
     Ok(ids
         .iter()
@@ -79,7 +79,6 @@ pub(super) async fn run(
     pending: Option<Pending>,
     tz: &TimeZone,
 ) -> Result<Outcome, Problem> {
-    let user = owner.as_str();
     let outcome = match intent {
         Intent::Add {
             body,
@@ -98,7 +97,7 @@ pub(super) async fn run(
             }
             match TaskQuery::from_pairs(&query) {
                 Ok(query) => {
-                    let all = store::all_tasks(&ctx.dapr, user).await?;
+                    let all = store::all_tasks(&ctx.dapr, owner).await?;
                     // "what did I do today": completed in those local days.
                     let in_days = |t: &&Task| match (done_between, t.completed_at) {
                         (None, _) => true,
@@ -129,7 +128,7 @@ pub(super) async fn run(
                 Action::Reopen => BulkAction::Reopen,
                 _ => BulkAction::Update,
             };
-            let found = existing(ctx, user, &ids).await?;
+            let found = existing(ctx, owner, &ids).await?;
             if found.is_empty() {
                 Outcome::NotFound(numbers(&ids))
             } else {
@@ -137,7 +136,7 @@ pub(super) async fn run(
             }
         }
         Intent::Delete(TaskRef::Ids(ids)) => {
-            let found = existing(ctx, user, &ids).await?;
+            let found = existing(ctx, owner, &ids).await?;
             if found.is_empty() {
                 Outcome::NotFound(numbers(&ids))
             } else {
@@ -150,13 +149,13 @@ pub(super) async fn run(
             action,
         } => {
             match (
-                resolve(ctx, user, conversation, &target).await?,
+                resolve(ctx, owner, conversation, &target).await?,
                 TaskPatch::from_json(&patch),
             ) {
                 (Err(outcome), _) => outcome,
                 (_, Err(errors)) => Outcome::Invalid(errors),
                 (Ok(before), Ok(parsed)) => {
-                    let result = tasks::patch_task(ctx, user, before.id, parsed, None).await;
+                    let result = tasks::patch_task(ctx, owner, before.id, parsed, None).await;
                     if result.is_ok() {
                         conversation.undo = Some(Change::Updated {
                             restore: vec![(before.id, restore_patch(&before, &patch))],
@@ -166,10 +165,10 @@ pub(super) async fn run(
                 }
             }
         }
-        Intent::Delete(target) => match resolve(ctx, user, conversation, &target).await? {
+        Intent::Delete(target) => match resolve(ctx, owner, conversation, &target).await? {
             Err(outcome) => outcome,
             Ok(task) => {
-                let result = tasks::delete_task(ctx, user, task.id, None).await;
+                let result = tasks::delete_task(ctx, owner, task.id, None).await;
                 if let Ok(deleted) = &result {
                     conversation.undo = Some(Change::Deleted {
                         tasks: vec![deleted.clone()],
@@ -189,7 +188,7 @@ pub(super) async fn run(
             query.push(("limit".into(), MAX_LIMIT.to_string()));
             match TaskQuery::from_pairs(&query) {
                 Ok(query) => {
-                    let all = store::all_tasks(&ctx.dapr, user).await?;
+                    let all = store::all_tasks(&ctx.dapr, owner).await?;
                     let page = query.run(all.iter(), ctx.now);
                     let tasks: Vec<Task> = page.items.iter().map(|v| v.task.clone()).collect();
                     if !tasks.is_empty() {
@@ -232,9 +231,8 @@ async fn add(
     subtasks: Vec<String>,
     parent: Option<TaskRef>,
 ) -> Result<Outcome, Problem> {
-    let user = owner.as_str();
     if let Some(parent) = parent {
-        match resolve(ctx, user, conversation, &parent).await? {
+        match resolve(ctx, owner, conversation, &parent).await? {
             Ok(parent) => body["parent_task_id"] = json!(parent.id),
             Err(outcome) => return Ok(outcome),
         }
