@@ -325,6 +325,10 @@ mod tests {
             .collect();
         expected.sort_unstable();
         assert_eq!(keys, expected);
+        // The view adds `overdue`, the list's last field.
+        let view = serde_json::to_value(task.view(utc("2026-01-01T00:00:00Z"))).unwrap();
+        assert_eq!(view.as_object().unwrap().len(), expected.len() + 1);
+        assert!(view.get("overdue").is_some());
         assert!(!keys.contains(&"overdue"));
         assert_eq!(json["priority"], "medium");
         assert_eq!(json["due_date"], "2026-03-01T09:00:00+01:00");
