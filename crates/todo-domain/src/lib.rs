@@ -11,7 +11,9 @@
 //!   [`Task::replace`], [`Task::set_completed`], [`Task::change_due`], ...)
 //!   return the [`Changes`] they made; no change, no version bump.
 //! - Recurring series: [`Task::next_instance`] and [`idempotency_key`].
-//! - Listing and the calendar: [`TaskQuery`] and [`calendar`].
+//! - Listing and the calendar: [`TaskQuery`] and [`calendar`]; one paging
+//!   contract for every list of the API (tasks, audit, notifications): [`Page`],
+//!   its cursor format and [`LogPaging`].
 //! - The chat interface: [`chat::understand`] turns a message into REST inputs.
 //! - Integration events: [`TaskEvent`], [`DeviceUpdate`], [`ReminderDue`],
 //!   checked on arrival by [`validate_incoming`].
