@@ -27,9 +27,10 @@ async fn route(request: &Incoming) -> Result<Response, Problem> {
         (&Method::POST, ["events", topic]) => Ok(ingest::deliver(&dapr, topic, request).await),
         (&Method::GET, ["api", user_id, "audit"]) => {
             let now = chrono::Utc::now();
-            service_kit::auth::require_user(&dapr, request, user_id, now.timestamp()).await?;
+            let user =
+                service_kit::auth::require_user(&dapr, request, user_id, now.timestamp()).await?;
             let query = entry::AuditQuery::parse(&request.query)?;
-            let page = store::list(&dapr, user_id, &query).await?;
+            let page = store::list(&dapr, &user, &query).await?;
             Ok(service_kit::json(http::StatusCode::OK, &page))
         }
         _ => Err(Problem::no_route(request)),
