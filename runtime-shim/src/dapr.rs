@@ -311,6 +311,7 @@ pub async fn load_secret(config: Arc<crate::config::Config>, slot: Arc<OnceLock<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use todo_domain::{Topic, names};
 
     fn event(data: Value) -> Vec<u8> {
         serde_json::to_vec(&serde_json::json!({
@@ -319,8 +320,8 @@ mod tests {
             "type": "com.dapr.event.sent",
             "specversion": "1.0",
             "datacontenttype": "application/json",
-            "topic": "task-updates",
-            "pubsubname": "realtime-pubsub",
+            "topic": Topic::TaskUpdates.name(),
+            "pubsubname": names::REALTIME_PUBSUB,
             "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
             "data": data,
         }))

@@ -4,20 +4,23 @@ use dapr_http::{SubscriptionReply, TopicSubscription};
 use service_kit::paged_log::Appended;
 use service_kit::{Dapr, Incoming, Response, log, subscriber};
 
+use todo_domain::Topic;
+use todo_domain::names::PUBSUB;
+
 use crate::entry::AuditEntry;
 use crate::store;
 
-const TOPICS: [&str; 2] = ["task-events", "reminders"];
+const TOPICS: [Topic; 2] = [Topic::TaskEvents, Topic::Reminders];
 
 /// `GET /dapr/subscribe`: both topics, each with its dead-letter topic.
 pub fn subscriptions() -> Response {
     let list: Vec<TopicSubscription> = TOPICS
         .iter()
         .map(|topic| TopicSubscription {
-            pubsubname: crate::PUBSUB.into(),
-            topic: (*topic).into(),
+            pubsubname: PUBSUB.into(),
+            topic: topic.name().into(),
             route: format!("/events/{topic}"),
-            dead_letter_topic: format!("{topic}-dlq"),
+            dead_letter_topic: topic.dead_letter().into(),
         })
         .collect();
     subscriber::subscriptions(&list)

@@ -12,9 +12,6 @@ use http::Method;
 use service_kit::{Incoming, Problem, Response, Settings};
 use spin_sdk::http_component;
 
-/// The pub/sub component this service consumes through.
-const PUBSUB: &str = "pubsub";
-
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
     service_kit::serve(request, route).await

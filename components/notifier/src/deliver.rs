@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use service_kit::paged_log::{Appended, PagedLog};
 use service_kit::paging::Paging;
 use service_kit::{Dapr, FieldError, Incoming, Problem, Response, log, subscriber};
-use todo_domain::ReminderDue;
+use todo_domain::{ReminderDue, Topic};
 
 use crate::{PUBSUB, STORE};
 
@@ -50,7 +50,9 @@ pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> Sub
         .and_then(|e| ReminderDue::from_incoming(&e.data).map_err(|e| e.to_string()))
     {
         Ok(event) => event,
-        Err(reason) => return subscriber::poison("notifier", "reminders", req, &reason),
+        Err(reason) => {
+            return subscriber::poison("notifier", Topic::Reminders.name(), req, &reason);
+        }
     };
     let id = notification_id(
         event.task_id,
@@ -84,7 +86,12 @@ pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> Sub
                 ],
             );
             if let Err(e) = dapr
-                .publish(PUBSUB, "task-updates", &event.device_update(), user)
+                .publish(
+                    PUBSUB,
+                    Topic::TaskUpdates.name(),
+                    &event.device_update(),
+                    user,
+                )
                 .await
             {
                 // The notification is stored and listed; only the live push is lost.

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use service_kit::{Dapr, Incoming, Problem, Response, log};
-use todo_domain::ReminderDue;
+use todo_domain::{ReminderDue, Topic};
 
 use crate::deliver::notification_id;
 use crate::schedule::{JobData, Scheduled, key};
@@ -58,7 +58,7 @@ pub async fn on_job(
     let Some(event) = ReminderDue::new(event_id, task, job.reminder_id, now) else {
         return Ok(done());
     };
-    dapr.publish(PUBSUB, "reminders", &event, user)
+    dapr.publish(PUBSUB, Topic::Reminders.name(), &event, user)
         .await
         .map_err(Problem::unavailable)?;
     log::info(

@@ -19,9 +19,8 @@ use http::Method;
 use service_kit::{Incoming, Problem, Response, Settings, subscriber};
 use spin_sdk::http_component;
 
-const PUBSUB: &str = "pubsub";
-/// notifier's own state store.
-const STORE: &str = "notifier-state";
+use todo_domain::Topic;
+use todo_domain::names::{PUBSUB, store::NOTIFIER as STORE};
 
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
@@ -33,12 +32,12 @@ async fn route(req: &Incoming) -> Result<Response, Problem> {
     let now = chrono::Utc::now();
     match (&req.method, req.path().as_slice()) {
         (&Method::GET, ["dapr", "subscribe"]) => Ok(subscriptions()),
-        (&Method::POST, ["events", "task-events"]) => Ok(subscriber::reply(
-            schedule::on_task_event(&dapr, req, now).await,
-        )),
-        (&Method::POST, ["events", "reminders"]) => Ok(subscriber::reply(
-            deliver::on_reminder(&dapr, req, now).await,
-        )),
+        (&Method::POST, ["events", topic]) if *topic == Topic::TaskEvents.name() => Ok(
+            subscriber::reply(schedule::on_task_event(&dapr, req, now).await),
+        ),
+        (&Method::POST, ["events", topic]) if *topic == Topic::Reminders.name() => Ok(
+            subscriber::reply(deliver::on_reminder(&dapr, req, now).await),
+        ),
         (&Method::POST, ["job", name]) => fire::on_job(&dapr, name, req, now).await,
         (&Method::GET, ["api", user, "notifications"]) => {
             service_kit::auth::require_user(&dapr, req, user, now.timestamp()).await?;
@@ -53,13 +52,13 @@ async fn route(req: &Incoming) -> Result<Response, Problem> {
 }
 
 fn subscriptions() -> Response {
-    let list: Vec<TopicSubscription> = ["task-events", "reminders"]
+    let list: Vec<TopicSubscription> = [Topic::TaskEvents, Topic::Reminders]
         .iter()
         .map(|topic| TopicSubscription {
             pubsubname: PUBSUB.into(),
-            topic: (*topic).into(),
+            topic: topic.name().into(),
             route: format!("/events/{topic}"),
-            dead_letter_topic: format!("{topic}-dlq"),
+            dead_letter_topic: topic.dead_letter().into(),
         })
         .collect();
     subscriber::subscriptions(&list)

@@ -5,7 +5,8 @@ use dapr_http::{DaprError, Job, StateOp, SubscriptionReply};
 use serde::{Deserialize, Serialize};
 use service_kit::{Dapr, Incoming, log, subscriber};
 use todo_domain::{
-    IncomingEvent, ReminderId, Task, TaskEvent, TaskEventType, reminder_job_name, validate_incoming,
+    IncomingEvent, ReminderId, Task, TaskEvent, TaskEventType, Topic, reminder_job_name,
+    validate_incoming,
 };
 
 use crate::STORE;
@@ -68,7 +69,7 @@ pub fn wanted_jobs(task: &Task, deleted: bool, now: DateTime<Utc>) -> Vec<Schedu
 }
 
 pub async fn on_task_event(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> SubscriptionReply {
-    const TOPIC: &str = "task-events";
+    const TOPIC: &str = Topic::TaskEvents.name();
     let event = match subscriber::decode(req)
         .and_then(|e| validate_incoming(&e.data).map_err(|e| e.to_string()))
     {

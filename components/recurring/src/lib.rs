@@ -15,8 +15,10 @@ use http::Method;
 use service_kit::{Incoming, Problem, Response, Settings, subscriber};
 use spin_sdk::http_component;
 
-const PUBSUB: &str = "pubsub";
-const TOPIC: &str = "task-events";
+use todo_domain::Topic;
+use todo_domain::names::PUBSUB;
+
+const TOPIC: Topic = Topic::TaskEvents;
 
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
@@ -27,11 +29,11 @@ async fn route(request: &Incoming) -> Result<Response, Problem> {
     Ok(match (&request.method, request.path().as_slice()) {
         (&Method::GET, ["dapr", "subscribe"]) => subscriber::subscriptions(&[TopicSubscription {
             pubsubname: PUBSUB.into(),
-            topic: TOPIC.into(),
+            topic: TOPIC.name().into(),
             route: format!("/events/{TOPIC}"),
-            dead_letter_topic: format!("{TOPIC}-dlq"),
+            dead_letter_topic: TOPIC.dead_letter().into(),
         }]),
-        (&Method::POST, ["events", "task-events"]) => {
+        (&Method::POST, ["events", topic]) if *topic == TOPIC.name() => {
             let outcome =
                 next::on_task_event(&Settings::from_env().dapr_for(request), request).await;
             subscriber::reply(outcome)

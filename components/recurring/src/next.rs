@@ -41,12 +41,12 @@ pub async fn on_task_event(dapr: &Dapr, request: &Incoming) -> SubscriptionReply
         Ok(IncomingEvent::Reminder(_)) => {
             return subscriber::poison(
                 "recurring",
-                TOPIC,
+                TOPIC.name(),
                 request,
                 "a reminder event on task-events",
             );
         }
-        Err(reason) => return subscriber::poison("recurring", TOPIC, request, &reason),
+        Err(reason) => return subscriber::poison("recurring", TOPIC.name(), request, &reason),
     };
     match plan(&event) {
         Plan::Skip(why) => {

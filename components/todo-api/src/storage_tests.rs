@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
-use todo_domain::{NewTask, Task, TaskEvent, TaskPatch, TaskQuery, UserId};
+use todo_domain::{NewTask, Task, TaskEvent, TaskPatch, TaskQuery, Topic, UserId};
 
 use crate::commit::{self, Change, Target};
 use crate::fake_sidecar::{FakeSidecar, block_on};
@@ -207,9 +207,10 @@ fn while_the_broker_is_down_events_wait_in_the_outbox_and_the_relay_publishes_th
         .borrow()
         .iter()
         .map(|(topic, data)| (topic.clone(), data["seq"].as_u64().unwrap_or(0)))
-        .filter(|(topic, _)| topic == "task-events")
+        .filter(|(topic, _)| topic == Topic::TaskEvents.name())
         .collect();
-    assert_eq!(seqs, [("task-events".into(), 2), ("task-events".into(), 3)]);
+    let events = || Topic::TaskEvents.name().to_owned();
+    assert_eq!(seqs, [(events(), 2), (events(), 3)]);
     assert!(sidecar.keys("u:alice:out:").is_empty());
     assert!(!meta(&sidecar).backlog);
 }
