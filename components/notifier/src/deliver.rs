@@ -6,7 +6,7 @@ use dapr_http::SubscriptionReply;
 use serde::{Deserialize, Serialize};
 use service_kit::paged_log::{Appended, PagedLog};
 use service_kit::paging::Paging;
-use service_kit::{Dapr, FieldError, Incoming, Problem, Response, log, subscriber};
+use service_kit::{Ctx, Dapr, FieldError, Incoming, Problem, Response, log, subscriber};
 use todo_domain::{ReminderDue, Topic};
 
 use crate::{PUBSUB, STORE};
@@ -45,15 +45,14 @@ pub fn notification_id(
     )
 }
 
-pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> SubscriptionReply {
-    let event = match subscriber::decode(req)
-        .and_then(|e| ReminderDue::from_incoming(&e.data).map_err(|e| e.to_string()))
-    {
+pub async fn on_reminder(ctx: &Ctx, req: &Incoming) -> SubscriptionReply {
+    let event = match subscriber::accept(ctx.service, Topic::Reminders, req, |data| {
+        ReminderDue::from_incoming(data).map_err(|e| e.to_string())
+    }) {
         Ok(event) => event,
-        Err(reason) => {
-            return subscriber::poison("notifier", Topic::Reminders.name(), req, &reason);
-        }
+        Err(dropped) => return dropped,
     };
+    let (dapr, now) = (&ctx.dapr, ctx.now);
     let id = notification_id(
         event.task_id,
         event.reminder_id.0,

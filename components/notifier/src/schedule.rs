@@ -3,11 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use dapr_http::{DaprError, Job, StateOp, SubscriptionReply};
 use serde::{Deserialize, Serialize};
-use service_kit::{Dapr, Incoming, log, subscriber};
-use todo_domain::{
-    IncomingEvent, ReminderId, Task, TaskEvent, TaskEventType, Topic, reminder_job_name,
-    validate_incoming,
-};
+use service_kit::{Ctx, Dapr, Incoming, log, subscriber};
+use todo_domain::{ReminderId, Task, TaskEvent, TaskEventType, Topic, reminder_job_name};
 
 use crate::STORE;
 
@@ -68,21 +65,15 @@ pub fn wanted_jobs(task: &Task, deleted: bool, now: DateTime<Utc>) -> Vec<Schedu
         .collect()
 }
 
-pub async fn on_task_event(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> SubscriptionReply {
-    const TOPIC: &str = Topic::TaskEvents.name();
-    let event = match subscriber::decode(req)
-        .and_then(|e| validate_incoming(&e.data).map_err(|e| e.to_string()))
-    {
-        Ok(IncomingEvent::Task(event)) => event,
-        Ok(IncomingEvent::Reminder(_)) => {
-            return subscriber::poison("notifier", TOPIC, req, "a reminder event on task-events");
-        }
-        Err(reason) => return subscriber::poison("notifier", TOPIC, req, &reason),
+pub async fn on_task_event(ctx: &Ctx, req: &Incoming) -> SubscriptionReply {
+    let event = match subscriber::task_event(ctx.service, Topic::TaskEvents, req) {
+        Ok(event) => event,
+        Err(dropped) => return dropped,
     };
     if !concerns_reminders(&event) {
         return SubscriptionReply::Success;
     }
-    match reconcile(dapr, &event, now).await {
+    match reconcile(&ctx.dapr, &event, ctx.now).await {
         Ok(()) => SubscriptionReply::Success,
         Err(e) => {
             log::error(

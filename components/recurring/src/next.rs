@@ -3,10 +3,8 @@
 
 use dapr_http::SubscriptionReply;
 use http::Method;
-use service_kit::{Dapr, Incoming, log, subscriber};
-use todo_domain::{IncomingEvent, NewInstance, TaskEvent, TaskEventType, validate_incoming};
-
-use crate::TOPIC;
+use service_kit::{Ctx, Dapr, Incoming, log, subscriber};
+use todo_domain::{NewInstance, TaskEvent, TaskEventType, Topic};
 
 /// What a valid task event asks of this service.
 #[derive(Debug, PartialEq)]
@@ -33,20 +31,10 @@ fn plan(event: &TaskEvent) -> Plan {
     }
 }
 
-pub async fn on_task_event(dapr: &Dapr, request: &Incoming) -> SubscriptionReply {
-    let event = match subscriber::decode(request)
-        .and_then(|e| validate_incoming(&e.data).map_err(|e| e.to_string()))
-    {
-        Ok(IncomingEvent::Task(event)) => event,
-        Ok(IncomingEvent::Reminder(_)) => {
-            return subscriber::poison(
-                "recurring",
-                TOPIC.name(),
-                request,
-                "a reminder event on task-events",
-            );
-        }
-        Err(reason) => return subscriber::poison("recurring", TOPIC.name(), request, &reason),
+pub async fn on_task_event(ctx: &Ctx, topic: Topic, request: &Incoming) -> SubscriptionReply {
+    let event = match subscriber::task_event(ctx.service, topic, request) {
+        Ok(event) => event,
+        Err(dropped) => return dropped,
     };
     match plan(&event) {
         Plan::Skip(why) => {
@@ -58,7 +46,7 @@ pub async fn on_task_event(dapr: &Dapr, request: &Incoming) -> SubscriptionReply
             }
             SubscriptionReply::Success
         }
-        Plan::Create(instance) => create(dapr, &event, &instance).await,
+        Plan::Create(instance) => create(&ctx.dapr, &event, &instance).await,
     }
 }
 
@@ -132,6 +120,7 @@ async fn create(dapr: &Dapr, event: &TaskEvent, instance: &NewInstance) -> Subsc
 mod tests {
     use super::*;
     use serde_json::json;
+    use todo_domain::{IncomingEvent, validate_incoming};
 
     fn event(task: serde_json::Value, event_type: &str) -> TaskEvent {
         let value = json!({
