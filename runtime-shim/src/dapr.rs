@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use dapr_http::{CloudEvent, DaprClient, SubscriptionReply, Transport, TransportError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use todo_domain::DeviceUpdateType;
 
 use crate::AppState;
 use crate::config::Config;
@@ -104,14 +105,13 @@ pub struct Invalid {
     pub user_id: Option<String>,
 }
 
-const TASK_EVENT_TYPES: [&str; 4] = [
-    "task.created",
-    "task.updated",
-    "task.completed",
-    "task.deleted",
-];
-
-/// The published payload (`data`), as the task API and the notifier send it.
+/// The published payload (`data`): the domain's [`todo_domain::DeviceUpdate`]
+/// as todo-api and notifier send it, read loosely on purpose. The shim
+/// relays `task`, `notification` and `occurred_at` to clients verbatim, so
+/// it keeps them as JSON instead of decoding and re-encoding a `Task` per
+/// message (a fan-out hot path, and a task field added by a newer todo-api
+/// then reaches clients before the shim is redeployed); its `type` is the
+/// domain's [`DeviceUpdateType`].
 #[derive(Deserialize)]
 struct Payload {
     #[serde(rename = "type")]
@@ -171,8 +171,16 @@ pub fn parse_delivery(body: &[u8]) -> Result<Update, Invalid> {
     if payload.user_id.trim().is_empty() {
         return Err(fail("user_id is empty"));
     }
-    let (seq, task, notification) = match payload.kind.as_str() {
-        kind if TASK_EVENT_TYPES.contains(&kind) => {
+    let kind = serde_json::from_value::<DeviceUpdateType>(Value::String(payload.kind.clone()));
+    let (seq, task, notification) = match kind {
+        Ok(DeviceUpdateType::Notification) => {
+            let Some(notification) = payload.notification.as_ref().filter(|n| !n.is_null()) else {
+                return Err(fail("a notification needs a notification object"));
+            };
+            // Notifications are live only: any seq is not the task sequence.
+            (None, None, Some(notification))
+        }
+        Ok(_task_event) => {
             let Some(seq) = payload.seq else {
                 return Err(fail("a task event needs a seq"));
             };
@@ -181,17 +189,11 @@ pub fn parse_delivery(body: &[u8]) -> Result<Update, Invalid> {
             };
             (Some(seq), Some(task), None)
         }
-        "notification" => {
-            let Some(notification) = payload.notification.as_ref().filter(|n| !n.is_null()) else {
-                return Err(fail("a notification needs a notification object"));
-            };
-            // Notifications are live only: any seq is not the task sequence.
-            (None, None, Some(notification))
-        }
-        other => {
+        Err(_) => {
             return Err(fail(&format!(
-                "unknown type '{other}': expected task.created, task.updated, task.completed, \
-                 task.deleted or notification"
+                "unknown type '{}': expected task.created, task.updated, task.completed, \
+                 task.deleted or notification",
+                payload.kind
             )));
         }
     };
