@@ -2,7 +2,7 @@
 
 use dapr_http::SubscriptionReply;
 use service_kit::paged_log::Appended;
-use service_kit::{Ctx, Incoming, Response, log, subscriber};
+use service_kit::{Ctx, Incoming, Response, subscriber};
 use todo_domain::Topic;
 
 use crate::entry::AuditEntry;
@@ -22,20 +22,19 @@ pub async fn deliver(ctx: &Ctx, topic: Topic, request: &Incoming) -> Response {
         Ok(entry) => match store::record(&ctx.dapr, &entry).await {
             Ok(Appended::Stored) => SubscriptionReply::Success,
             Ok(Appended::Duplicate) => {
-                log::info(
+                tracing::info!(
+                    service = %ctx.service,
+                    event_id = %entry.id,
                     "duplicate event ignored",
-                    &[("service", &ctx.service), ("event_id", &entry.id)],
                 );
                 SubscriptionReply::Success
             }
             Err(e) => {
-                log::error(
+                tracing::error!(
+                    service = %ctx.service,
+                    event_id = %entry.id,
+                    error = %e,
                     "could not store event",
-                    &[
-                        ("service", &ctx.service),
-                        ("event_id", &entry.id),
-                        ("error", &e),
-                    ],
                 );
                 SubscriptionReply::Retry
             }

@@ -6,7 +6,7 @@ use dapr_http::SubscriptionReply;
 use serde::{Deserialize, Serialize};
 use service_kit::paged_log::{Appended, PagedLog};
 use service_kit::paging::Paging;
-use service_kit::{Ctx, Dapr, FieldError, Incoming, Problem, Response, log, subscriber};
+use service_kit::{Ctx, Dapr, FieldError, Incoming, Problem, Response, subscriber};
 use todo_domain::{ReminderDue, Topic};
 
 use crate::{PUBSUB, STORE};
@@ -74,15 +74,13 @@ pub async fn on_reminder(ctx: &Ctx, req: &Incoming) -> SubscriptionReply {
     match log_of(dapr).append(user, &id, &notification).await {
         Ok(Appended::Duplicate) => SubscriptionReply::Success,
         Ok(Appended::Stored) => {
-            log::info(
+            tracing::info!(
+                user_id = %user,
+                task_id = %event.task_id,
+                title = %event.title,
+                remind_at = %event.remind_at,
+                late_ms = %notification.late_ms,
                 "REMINDER",
-                &[
-                    ("user_id", &user),
-                    ("task_id", &event.task_id),
-                    ("title", &event.title),
-                    ("remind_at", &event.remind_at),
-                    ("late_ms", &notification.late_ms),
-                ],
             );
             if let Err(e) = dapr
                 .publish(
@@ -94,17 +92,19 @@ pub async fn on_reminder(ctx: &Ctx, req: &Incoming) -> SubscriptionReply {
                 .await
             {
                 // The notification is stored and listed; only the live push is lost.
-                log::warn(
+                tracing::warn!(
+                    user_id = %user,
+                    error = %e,
                     "could not push the notification to devices",
-                    &[("user_id", &user), ("error", &e)],
                 );
             }
             SubscriptionReply::Success
         }
         Err(e) => {
-            log::error(
+            tracing::error!(
+                user_id = %user,
+                error = %e,
                 "could not store the notification; will retry",
-                &[("user_id", &user), ("error", &e)],
             );
             SubscriptionReply::Retry
         }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use dapr_http::{DaprError, Job, StateOp, SubscriptionReply};
 use serde::{Deserialize, Serialize};
-use service_kit::{Ctx, Dapr, Incoming, log, subscriber};
+use service_kit::{Ctx, Dapr, Incoming, subscriber};
 use todo_domain::{ReminderId, Task, TaskEvent, TaskEventType, Topic, reminder_job_name};
 
 use crate::STORE;
@@ -76,9 +76,10 @@ pub async fn on_task_event(ctx: &Ctx, req: &Incoming) -> SubscriptionReply {
     match reconcile(&ctx.dapr, &event, ctx.now).await {
         Ok(()) => SubscriptionReply::Success,
         Err(e) => {
-            log::error(
+            tracing::error!(
+                event_id = %event.event_id,
+                error = %e,
                 "could not reschedule reminders; will retry",
-                &[("event_id", &event.event_id), ("error", &e)],
             );
             SubscriptionReply::Retry
         }
@@ -109,10 +110,7 @@ async fn reconcile(dapr: &Dapr, event: &TaskEvent, now: DateTime<Utc>) -> Result
     if let Some(current) = &stored
         && current.value.version.max(current.value.task.version) > event.task_version
     {
-        log::info(
-            "older task event ignored",
-            &[("event_id", &event.event_id), ("task_id", &task.id)],
-        );
+        tracing::info!(event_id = %event.event_id, task_id = %task.id, "older task event ignored");
         return Ok(());
     }
     let deleted = event.event_type == TaskEventType::Deleted;
@@ -148,27 +146,18 @@ async fn reconcile(dapr: &Dapr, event: &TaskEvent, now: DateTime<Utc>) -> Result
         dapr.schedule_job(&job.name, &Job::once_at(job.remind_at.to_rfc3339(), data))
             .await?;
         if !previous.contains(job) {
-            log::info(
+            tracing::info!(
+                user_id = %user,
+                task_id = %task.id,
+                job = %job.name,
+                remind_at = %job.remind_at,
                 "reminder scheduled",
-                &[
-                    ("user_id", &user),
-                    ("task_id", &task.id),
-                    ("job", &job.name),
-                    ("remind_at", &job.remind_at),
-                ],
             );
         }
     }
     for job in previous.iter().filter(|p| !wanted.contains(p)) {
         dapr.delete_job(&job.name).await?;
-        log::info(
-            "reminder cancelled",
-            &[
-                ("user_id", &user),
-                ("task_id", &task.id),
-                ("job", &job.name),
-            ],
-        );
+        tracing::info!(user_id = %user, task_id = %task.id, job = %job.name, "reminder cancelled");
     }
     Ok(())
 }

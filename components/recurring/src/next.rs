@@ -3,7 +3,7 @@
 
 use dapr_http::SubscriptionReply;
 use http::Method;
-use service_kit::{Ctx, Dapr, Incoming, log, subscriber};
+use service_kit::{Ctx, Dapr, Incoming, subscriber};
 use todo_domain::{NewInstance, TaskEvent, TaskEventType, Topic};
 
 /// What a valid task event asks of this service.
@@ -39,10 +39,7 @@ pub async fn on_task_event(ctx: &Ctx, topic: Topic, request: &Incoming) -> Subsc
     match plan(&event) {
         Plan::Skip(why) => {
             if event.event_type == TaskEventType::Completed {
-                log::info(
-                    "no next instance",
-                    &[("event_id", &event.event_id), ("reason", &why)],
-                );
+                tracing::info!(event_id = %event.event_id, reason = %why, "no next instance");
             }
             SubscriptionReply::Success
         }
@@ -56,9 +53,10 @@ async fn create(dapr: &Dapr, event: &TaskEvent, instance: &NewInstance) -> Subsc
     let body = match serde_json::to_vec(instance) {
         Ok(body) => body,
         Err(e) => {
-            log::error(
+            tracing::error!(
+                event_id = %event.event_id,
+                error = %e,
                 "could not encode the next instance",
-                &[("event_id", &event.event_id), ("error", &e)],
             );
             return SubscriptionReply::Drop;
         }
@@ -74,44 +72,38 @@ async fn create(dapr: &Dapr, event: &TaskEvent, instance: &NewInstance) -> Subsc
     {
         Ok(response) => response,
         Err(e) => {
-            log::warn(
+            tracing::warn!(
+                event_id = %event.event_id,
+                error = %e,
                 "todo-api unreachable; will retry",
-                &[("event_id", &event.event_id), ("error", &e)],
             );
             return SubscriptionReply::Retry;
         }
     };
     let status = response.status();
     if status.is_success() {
-        log::info(
+        tracing::info!(
+            event_id = %event.event_id,
+            user_id = %event.user_id.as_str(),
+            task_id = %event.task_id,
+            occurrence = %instance.occurrence,
+            due_date = %instance.due_date,
+            created = %(status == http::StatusCode::CREATED),
             "next instance ensured",
-            &[
-                ("event_id", &event.event_id),
-                ("user_id", &event.user_id.as_str()),
-                ("task_id", &event.task_id),
-                ("occurrence", &instance.occurrence),
-                ("due_date", &instance.due_date),
-                ("created", &(status == http::StatusCode::CREATED)),
-            ],
         );
         SubscriptionReply::Success
     } else if status.is_client_error() {
         // todo-api refuses this instance for good (invalid or forbidden):
         // retrying cannot help; the event goes to the dead-letter topic.
-        log::warn(
+        tracing::warn!(
+            event_id = %event.event_id,
+            status = %status,
+            body = %(String::from_utf8_lossy(response.body())),
             "todo-api refused the next instance; dead-lettering the event",
-            &[
-                ("event_id", &event.event_id),
-                ("status", &status),
-                ("body", &String::from_utf8_lossy(response.body())),
-            ],
         );
         SubscriptionReply::Drop
     } else {
-        log::warn(
-            "todo-api failed; will retry",
-            &[("event_id", &event.event_id), ("status", &status)],
-        );
+        tracing::warn!(event_id = %event.event_id, status = %status, "todo-api failed; will retry");
         SubscriptionReply::Retry
     }
 }

@@ -27,6 +27,7 @@ pub async fn serve(
     request: http::Request<Vec<u8>>,
     routes: impl AsyncFnOnce(&Ctx, &Incoming) -> Result<Response, Problem>,
 ) -> Response {
+    crate::log::init();
     let mut request = Incoming::new(request);
     let result = async {
         if request.path() == ["healthz"] {
@@ -71,12 +72,9 @@ async fn check_sidecar(
             .and_then(SidecarToken::new),
     };
     let Some(expected) = expected else {
-        crate::log::error(
+        tracing::error!(
+            fix = "set APP_API_TOKEN for the component and its daprd, or 'app-api-token' in the secret store",
             "no sidecar token configured; refusing every call on the sidecar's routes",
-            &[(
-                "fix",
-                &"set APP_API_TOKEN for the component and its daprd, or 'app-api-token' in the secret store",
-            )],
         );
         return Err(Problem::unauthorized(
             "this route is for the service's Dapr sidecar only",

@@ -55,15 +55,13 @@ pub fn poison(service: &str, topic: &str, request: &Incoming, reason: &str) -> S
             .unwrap_or("-")
             .to_owned()
     };
-    crate::log::warn(
+    tracing::warn!(
+        service = %service,
+        topic = %topic,
+        reason = %reason,
+        cloudevent_id = %(text(envelope.get("id"))),
+        event_id = %(text(envelope.pointer("/data/event_id"))),
         "dropping invalid event to the dead-letter topic",
-        &[
-            ("service", &service),
-            ("topic", &topic),
-            ("reason", &reason),
-            ("cloudevent_id", &text(envelope.get("id"))),
-            ("event_id", &text(envelope.pointer("/data/event_id"))),
-        ],
     );
     SubscriptionReply::Drop
 }
