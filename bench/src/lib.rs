@@ -1,6 +1,7 @@
-//! The pure parts of the todo-api benchmark (`benches/api.rs`): the task
-//! corpus it creates, and latency statistics and their table. Nothing here
-//! does I/O, so it is unit-tested like any library.
+//! The pure parts of the benches: the task corpus `benches/api.rs` creates,
+//! latency statistics and their table, and the soak's load mix, windows and
+//! verdict. Nothing here does I/O, so it is unit-tested like any library.
 
 pub mod corpus;
+pub mod soak;
 pub mod stats;

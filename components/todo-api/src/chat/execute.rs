@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 use service_kit::Problem;
 use todo_domain::chat::{
-    Action, BulkAction, Change, Conversation, Intent, Outcome, Pending, TaskRef, restore_patch,
+    Action, BulkAction, Change, Conversation, Intent, Outcome, Pending, Question, TaskRef,
+    restore_patch,
 };
 use todo_domain::{
     MAX_LIMIT, NewTask, Task, TaskPatch, TaskQuery, TimeZone, UserId, ValidationErrors,
@@ -69,6 +70,25 @@ async fn existing(ctx: &Ctx, user: &str, ids: &[u64]) -> Result<Vec<u64>, Proble
         .copied()
         .filter(|id| all.iter().any(|t| t.id == *id))
         .collect())
+}
+
+/// Applies `patch` (parsed) to `before`, remembering how to undo it.
+async fn update(
+    ctx: &Ctx,
+    user: &str,
+    conversation: &mut Conversation,
+    before: &Task,
+    patch: &Value,
+    parsed: TaskPatch,
+    action: Action,
+) -> Result<Outcome, Problem> {
+    let result = tasks::patch_task(ctx, user, before.id, parsed, None).await;
+    if result.is_ok() {
+        conversation.undo = Some(Change::Updated {
+            restore: vec![(before.id, restore_patch(before, patch))],
+        });
+    }
+    answer(result, |task| Outcome::Updated(action, task))
 }
 
 pub(super) async fn run(
@@ -156,16 +176,31 @@ pub(super) async fn run(
                 (Err(outcome), _) => outcome,
                 (_, Err(errors)) => Outcome::Invalid(errors),
                 (Ok(before), Ok(parsed)) => {
-                    let result = tasks::patch_task(ctx, user, before.id, parsed, None).await;
-                    if result.is_ok() {
-                        conversation.undo = Some(Change::Updated {
-                            restore: vec![(before.id, restore_patch(&before, &patch))],
-                        });
-                    }
-                    answer(result, |task| Outcome::Updated(action, task))?
+                    update(ctx, user, conversation, &before, &patch, parsed, action).await?
                 }
             }
         }
+        Intent::Shift { target, by } => match resolve(ctx, user, conversation, &target).await? {
+            Err(outcome) => outcome,
+            Ok(before) => {
+                let moved =
+                    (before.due_date.as_ref()).and_then(|due| by.apply(due, &before.timezone));
+                match moved {
+                    None => Outcome::Asked(Question::NoDueToShift),
+                    Some(due) => {
+                        let patch = json!({"due_date": due.to_string()});
+                        match TaskPatch::from_json(&patch) {
+                            Err(errors) => Outcome::Invalid(errors),
+                            Ok(parsed) => {
+                                let action = Action::Reschedule;
+                                update(ctx, user, conversation, &before, &patch, parsed, action)
+                                    .await?
+                            }
+                        }
+                    }
+                }
+            }
+        },
         Intent::Delete(target) => match resolve(ctx, user, conversation, &target).await? {
             Err(outcome) => outcome,
             Ok(task) => {

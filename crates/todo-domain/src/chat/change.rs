@@ -10,6 +10,7 @@ use super::marks::{take_category, take_priority};
 use super::refs::task_ref;
 use super::remind::{Remind, take_reminders};
 use super::repeat::{Found, take_repeat};
+use super::shift::take_shift;
 use super::when::{due, take_when};
 use super::words::{Words, count};
 use crate::due::{Due, TimeZone};
@@ -233,8 +234,10 @@ pub(super) fn read(message: &str, now: DateTime<Utc>, tz: &TimeZone) -> Option<I
     None
 }
 
-/// "move X to friday at 3pm": a new due date, or a question.
+/// "move X to friday at 3pm": a new due date; "postpone X by a day": a
+/// shift from the current one; or a question.
 fn reschedule(mut words: Words, now: DateTime<Utc>, tz: &TimeZone) -> Intent {
+    let shift = take_shift(&mut words);
     let when = take_when(&mut words, now, tz);
     // "push the report back to monday"
     if let Some((i, _)) = words.find(&["back to", "back until", "back"]) {
@@ -249,6 +252,12 @@ fn reschedule(mut words: Words, now: DateTime<Utc>, tz: &TimeZone) -> Intent {
     };
     if let Some(text) = when.invalid {
         return Intent::Ask(Question::InvalidDate(text));
+    }
+    // "postpone it by a day": moved from wherever it is due now.
+    if let Some(by) = shift
+        && when.is_empty()
+    {
+        return Intent::Shift { target, by };
     }
     if let Some(hour) = when.bare_hour {
         return Intent::Ask(Question::AmPm(hour));

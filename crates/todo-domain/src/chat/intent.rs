@@ -5,6 +5,8 @@
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
+use super::shift::Shift;
+
 /// What the user asked for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Intent {
@@ -29,6 +31,10 @@ pub enum Intent {
         patch: Value,
         action: Action,
     },
+    /// Move a task's due date by an amount ("postpone it by a day"): the
+    /// new date depends on the current one, so it is worked out once the
+    /// task is known.
+    Shift { target: TaskRef, by: Shift },
     /// Delete a task.
     Delete(TaskRef),
     /// Change every task a list query matches; carried out only after the
@@ -119,6 +125,9 @@ pub enum Question {
     NeedsDue,
     /// A change without saying which task.
     WhichTask,
+    /// A due date to move by an amount, on a task that has none (or an
+    /// all-day task moved by hours).
+    NoDueToShift,
 }
 
 impl Question {
@@ -133,6 +142,7 @@ impl Question {
             Question::TooOften => "too_often",
             Question::NeedsDue => "needs_due",
             Question::WhichTask => "which_task",
+            Question::NoDueToShift => "no_due_to_shift",
         }
     }
 }
@@ -166,7 +176,7 @@ impl Intent {
         match self {
             Intent::Add { .. } => "add",
             Intent::List { .. } => "list",
-            Intent::Update { .. } => "update",
+            Intent::Update { .. } | Intent::Shift { .. } => "update",
             Intent::Delete(_) => "delete",
             Intent::Bulk { .. } => "bulk",
             Intent::Undo => "undo",
@@ -212,6 +222,12 @@ impl Intent {
                 out.insert(
                     "update".into(),
                     json!({"target": target.to_json(), "patch": patch}),
+                );
+            }
+            Intent::Shift { target, by } => {
+                out.insert(
+                    "shift".into(),
+                    json!({"target": target.to_json(), "by": by.iso()}),
                 );
             }
             Intent::Delete(target) => {

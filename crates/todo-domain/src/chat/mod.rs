@@ -23,6 +23,7 @@ mod refs;
 mod remind;
 mod repeat;
 mod reply;
+mod shift;
 mod short;
 mod undo;
 mod when;
@@ -35,6 +36,7 @@ use add::Form;
 pub use conversation::{Conversation, MAX_TURNS, Pending, Turn, Unresolved};
 pub use intent::{Action, BulkAction, Intent, Question, TaskRef, pairs_json};
 pub use reply::{Outcome, describe, question, reply};
+pub use shift::{Shift, ShiftUnit};
 pub use undo::{Change, recreate_body, restore_patch};
 use words::Words;
 

@@ -83,6 +83,9 @@ pub fn question(q: &Question) -> String {
         Question::WhichTask => "Which task? Say its title or #number, or \"the second one\" \
                                 after a list."
             .into(),
+        Question::NoDueToShift => "That task has no due time to move by that much. \
+                                   When should it be due? For example \"friday at 9am\"."
+            .into(),
     }
 }
 
