@@ -49,8 +49,8 @@ mod tests {
                 .await
                 .expect("a body");
             let shim: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
-            let component = serde_json::to_value(service_kit::Problem::new(status, detail))
-                .expect("JSON");
+            let component =
+                serde_json::to_value(service_kit::Problem::new(status, detail)).expect("JSON");
             assert_eq!(shim, component);
         }
     }
