@@ -10,13 +10,21 @@ use std::fmt::Display;
 /// request: a wasi:http component gets a fresh instance per request, and in
 /// an instance that already has one this does nothing.
 pub fn init() {
-    let _already_set = tracing_subscriber::fmt()
+    let _already_set = tracing::subscriber::set_global_default(subscriber(std::io::stderr));
+}
+
+/// The JSON formatter, configured as the realtime shim's (`runtime-shim/src/main.rs`).
+fn subscriber<W>(writer: W) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    tracing_subscriber::fmt()
         .json()
         .flatten_event(true)
         .with_current_span(false)
         .with_span_list(false)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(writer)
+        .finish()
 }
 
 /// The fields [`info`], [`warn`] and [`error`] can carry.
@@ -63,4 +71,79 @@ pub fn warn(msg: &str, fields: &[(&str, &dyn Display)]) {
 /// A failure an operator should look at (storage modules only).
 pub fn error(msg: &str, fields: &[(&str, &dyn Display)]) {
     bridge!(tracing::Level::ERROR, msg, fields);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    /// Collects what the subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .expect("not poisoned")
+                .extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn lines_of(log: impl FnOnce()) -> Vec<Value> {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        tracing::subscriber::with_default(subscriber(move || writer.clone()), log);
+        let text =
+            String::from_utf8(captured.0.lock().expect("not poisoned").clone()).expect("UTF-8");
+        text.lines()
+            .map(|line| serde_json::from_str(line).expect("one JSON object a line"))
+            .collect()
+    }
+
+    #[test]
+    fn an_event_is_one_json_line_with_its_fields_at_the_top_level() {
+        let lines = lines_of(|| {
+            tracing::warn!(event_id = %"e-1", task_id = %7, "dropping invalid event");
+        });
+        assert_eq!(lines.len(), 1);
+        let line = &lines[0];
+        assert_eq!(line["level"], "WARN");
+        assert_eq!(line["message"], "dropping invalid event");
+        assert_eq!(line["event_id"], "e-1");
+        assert_eq!(line["task_id"], "7");
+        assert!(
+            line["target"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("service_kit"))
+        );
+        assert!(line["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
+    }
+
+    #[test]
+    fn the_bridge_records_the_fields_it_was_given_and_no_others() {
+        let lines = lines_of(|| {
+            warn(
+                "relay could not publish",
+                &[("user_id", &"alice"), ("seq", &3)],
+            );
+        });
+        let mut line = lines[0].clone();
+        let object = line.as_object_mut().expect("an object");
+        object.remove("timestamp");
+        object.remove("target");
+        assert_eq!(
+            line,
+            json!({"level": "WARN", "message": "relay could not publish",
+                   "user_id": "alice", "seq": "3"})
+        );
+    }
 }
