@@ -26,9 +26,10 @@ async fn route(ctx: &Ctx, request: &Incoming) -> Result<Response, Problem> {
         },
         (&Method::GET, ["api", user_id, "audit"]) => {
             let dapr = &ctx.dapr;
-            service_kit::auth::require_user(dapr, request, user_id, ctx.now.timestamp()).await?;
+            let user = service_kit::auth::require_user(dapr, request, user_id, ctx.now.timestamp())
+                .await?;
             let query = entry::AuditQuery::parse(&request.query)?;
-            let page = store::list(dapr, user_id, &query).await?;
+            let page = store::list(dapr, &user, &query).await?;
             Ok(service_kit::json(http::StatusCode::OK, &page))
         }
         _ => Err(Problem::no_route(request)),

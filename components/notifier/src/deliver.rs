@@ -5,9 +5,8 @@ use chrono::{DateTime, Utc};
 use dapr_http::SubscriptionReply;
 use serde::{Deserialize, Serialize};
 use service_kit::paged_log::{Appended, PagedLog};
-use service_kit::paging::Paging;
 use service_kit::{Ctx, Dapr, FieldError, Incoming, Problem, Response, subscriber};
-use todo_domain::{ReminderDue, Topic};
+use todo_domain::{LogPaging, ReminderDue, Topic, UserId};
 
 use crate::{PUBSUB, STORE};
 
@@ -111,15 +110,10 @@ pub async fn on_reminder(ctx: &Ctx, req: &Incoming) -> SubscriptionReply {
     }
 }
 
-pub async fn list(dapr: &Dapr, req: &Incoming, user: &str) -> Result<Response, Problem> {
+pub async fn list(dapr: &Dapr, req: &Incoming, user: &UserId) -> Result<Response, Problem> {
     let mut unread_only = false;
-    let mut paging = Paging::default();
     let mut errors = Vec::new();
     for (key, value) in &req.query {
-        if let Some(accepted) = paging.accept(key, value) {
-            errors.extend(accepted.err());
-            continue;
-        }
         match (key.as_str(), value.as_str()) {
             ("unread", "true") => unread_only = true,
             ("unread", "false") => unread_only = false,
@@ -128,24 +122,29 @@ pub async fn list(dapr: &Dapr, req: &Incoming, user: &str) -> Result<Response, P
                     "unread must be true or false, not '{other}'"
                 )));
             }
-            _ => errors.push(FieldError {
-                field: key.clone(),
-                message: "unknown parameter; use unread=true|false, limit or cursor".into(),
-            }),
+            (key, _) if LogPaging::PARAMS.contains(&key) => {}
+            _ => errors.push(FieldError::new(
+                key.clone(),
+                "unknown parameter; use unread=true|false, limit or cursor",
+            )),
         }
     }
-    if !errors.is_empty() {
-        return Err(Problem::invalid(errors));
-    }
+    // A cursor belongs to the filter it was issued with.
+    let paging = LogPaging::from_pairs(&req.query, &format!("notifications\u{1f}{unread_only}"))
+        .map_err(|e| errors.extend(e))
+        .ok();
+    let paging = match paging {
+        Some(paging) if errors.is_empty() => paging,
+        _ => return Err(Problem::invalid(errors)),
+    };
     let items: Vec<Notification> = log_of(dapr).read_all(user).await?;
-    let newest_first = items.into_iter().rev().filter(|n| !unread_only || !n.read);
     Ok(service_kit::json(
         http::StatusCode::OK,
-        &paging.page(newest_first),
+        &paging.page(items, |n| !unread_only || !n.read),
     ))
 }
 
-pub async fn mark_read(dapr: &Dapr, user: &str, id: &str) -> Result<Response, Problem> {
+pub async fn mark_read(dapr: &Dapr, user: &UserId, id: &str) -> Result<Response, Problem> {
     let changed = log_of(dapr)
         .update(user, |n: &mut Notification| {
             let hit = n.id == id && !n.read;

@@ -41,12 +41,14 @@ async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
         )),
         (&Method::POST, ["job", name]) => fire::on_job(dapr, name, req, ctx.now).await,
         (&Method::GET, ["api", user, "notifications"]) => {
-            service_kit::auth::require_user(dapr, req, user, ctx.now.timestamp()).await?;
-            deliver::list(dapr, req, user).await
+            let user =
+                service_kit::auth::require_user(dapr, req, user, ctx.now.timestamp()).await?;
+            deliver::list(dapr, req, &user).await
         }
         (&Method::POST, ["api", user, "notifications", id, "read"]) => {
-            service_kit::auth::require_user(dapr, req, user, ctx.now.timestamp()).await?;
-            deliver::mark_read(dapr, user, id).await
+            let user =
+                service_kit::auth::require_user(dapr, req, user, ctx.now.timestamp()).await?;
+            deliver::mark_read(dapr, &user, id).await
         }
         _ => Err(Problem::no_route(req)),
     }

@@ -8,14 +8,13 @@
 //! - [`Incoming`]: a parsed request (path segments, query pairs, JSON body).
 //! - [`auth`]: bearer-token checks against the JWT secret in the Dapr secret store.
 //! - [`subscriber`]: decoding Dapr deliveries and replying to them.
-//! - [`paged_log`], [`paging`]: per-user append-only logs and pages of them.
+//! - [`paged_log`]: per-user append-only logs (paged by the domain's `LogPaging`).
 
 pub mod auth;
 mod config;
 mod context;
 pub mod log;
 pub mod paged_log;
-pub mod paging;
 mod problem;
 mod request;
 mod serve;
