@@ -169,6 +169,7 @@ pub async fn commit<T: Transport, E>(
         let entry = OutboxEntry {
             seq: event.seq,
             event: event.clone(),
+            reached: Vec::new(),
         };
         ops.push(StateOp::replace_read(
             meta_key(user),

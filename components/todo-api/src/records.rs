@@ -83,6 +83,12 @@ fn is_zero(n: &u64) -> bool {
 pub struct OutboxEntry {
     pub seq: u64,
     pub event: TaskEvent,
+    /// The topics this change already reached when a publish to the other
+    /// failed (after a broker outage one topic's producer may answer before
+    /// the other's): a retry publishes only the rest, so no topic gets the
+    /// change's record twice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reached: Vec<String>,
 }
 
 /// Whether the broker was found unreachable a moment ago (see `broker`).

@@ -215,6 +215,43 @@ fn while_the_broker_is_down_events_wait_in_the_outbox_and_the_relay_publishes_th
     assert!(!meta(&sidecar).backlog);
 }
 
+#[test]
+fn a_change_that_reached_one_topic_is_retried_on_the_other_alone() {
+    let sidecar = FakeSidecar::default();
+    create(&sidecar, "before");
+    // task-events takes the change, task-updates refuses it.
+    *sidecar.refused_topic.borrow_mut() = Some("task-updates".into());
+    create(&sidecar, "half published");
+    assert!(meta(&sidecar).backlog);
+    let later = now() + TimeDelta::seconds(30);
+    // The relay's first retry still meets the refusal: nothing goes out twice.
+    block_on(outbox::relay(&sidecar.client(), USER, later)).unwrap();
+    *sidecar.refused_topic.borrow_mut() = None;
+    block_on(outbox::relay(
+        &sidecar.client(),
+        USER,
+        later + TimeDelta::seconds(30),
+    ))
+    .unwrap();
+    let records = |topic: &str| -> Vec<u64> {
+        sidecar
+            .published
+            .borrow()
+            .iter()
+            .filter(|(t, _)| t == topic)
+            .map(|(_, data)| data["seq"].as_u64().unwrap_or(0))
+            .collect()
+    };
+    assert_eq!(
+        records("task-events"),
+        [1, 2],
+        "one task-events record each"
+    );
+    assert_eq!(records("task-updates"), [1, 2], "task-updates catches up");
+    assert!(sidecar.keys("u:alice:out:").is_empty());
+    assert!(!meta(&sidecar).backlog);
+}
+
 /// A user as the old layout stored them: 300 tasks in 3 buckets.
 fn seed_old_layout(sidecar: &FakeSidecar) {
     let mut buckets: BTreeMap<u64, BTreeMap<u64, Task>> = BTreeMap::new();
