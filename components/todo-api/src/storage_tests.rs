@@ -220,7 +220,7 @@ fn a_change_that_reached_one_topic_is_retried_on_the_other_alone() {
     let sidecar = FakeSidecar::default();
     create(&sidecar, "before");
     // task-events takes the change, task-updates refuses it.
-    *sidecar.refused_topic.borrow_mut() = Some("task-updates".into());
+    *sidecar.refused_topic.borrow_mut() = Some(Topic::TaskUpdates.name().into());
     create(&sidecar, "half published");
     assert!(meta(&sidecar).backlog);
     let later = now() + TimeDelta::seconds(30);
@@ -243,11 +243,15 @@ fn a_change_that_reached_one_topic_is_retried_on_the_other_alone() {
             .collect()
     };
     assert_eq!(
-        records("task-events"),
+        records(Topic::TaskEvents.name()),
         [1, 2],
         "one task-events record each"
     );
-    assert_eq!(records("task-updates"), [1, 2], "task-updates catches up");
+    assert_eq!(
+        records(Topic::TaskUpdates.name()),
+        [1, 2],
+        "task-updates catches up"
+    );
     assert!(sidecar.keys("u:alice:out:").is_empty());
     assert!(!meta(&sidecar).backlog);
 }
