@@ -7,7 +7,7 @@ use todo_domain::{Page, UserId};
 use crate::entry::{AuditEntry, AuditQuery};
 
 /// audit's state store component.
-const STORE: &str = "audit-state";
+const STORE: &str = todo_domain::names::store::AUDIT;
 
 fn log(dapr: &Dapr) -> PagedLog<'_> {
     PagedLog::new(dapr, STORE, "audit")

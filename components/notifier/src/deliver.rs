@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use dapr_http::SubscriptionReply;
 use serde::{Deserialize, Serialize};
 use service_kit::paged_log::{Appended, PagedLog};
-use service_kit::{Dapr, FieldError, Incoming, Problem, Response, log, subscriber};
-use todo_domain::{LogPaging, ReminderDue, UserId};
+use service_kit::{Ctx, Dapr, FieldError, Incoming, Problem, Response, subscriber};
+use todo_domain::{LogPaging, ReminderDue, Topic, UserId};
 
 use crate::{PUBSUB, STORE};
 
@@ -44,13 +44,14 @@ pub fn notification_id(
     )
 }
 
-pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> SubscriptionReply {
-    let event = match subscriber::decode(req)
-        .and_then(|e| ReminderDue::from_incoming(&e.data).map_err(|e| e.to_string()))
-    {
+pub async fn on_reminder(ctx: &Ctx, req: &Incoming) -> SubscriptionReply {
+    let event = match subscriber::accept(ctx.service, Topic::Reminders, req, |data| {
+        ReminderDue::from_incoming(data).map_err(|e| e.to_string())
+    }) {
         Ok(event) => event,
-        Err(reason) => return subscriber::poison("notifier", "reminders", req, &reason),
+        Err(dropped) => return dropped,
     };
+    let (dapr, now) = (&ctx.dapr, ctx.now);
     let id = notification_id(
         event.task_id,
         event.reminder_id.0,
@@ -72,32 +73,37 @@ pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> Sub
     match log_of(dapr).append(user, &id, &notification).await {
         Ok(Appended::Duplicate) => SubscriptionReply::Success,
         Ok(Appended::Stored) => {
-            log::info(
+            tracing::info!(
+                user_id = %user,
+                task_id = %event.task_id,
+                title = %event.title,
+                remind_at = %event.remind_at,
+                late_ms = %notification.late_ms,
                 "REMINDER",
-                &[
-                    ("user_id", &user),
-                    ("task_id", &event.task_id),
-                    ("title", &event.title),
-                    ("remind_at", &event.remind_at),
-                    ("late_ms", &notification.late_ms),
-                ],
             );
             if let Err(e) = dapr
-                .publish(PUBSUB, "task-updates", &event.device_update(), user)
+                .publish(
+                    PUBSUB,
+                    Topic::TaskUpdates.name(),
+                    &event.device_update(),
+                    user,
+                )
                 .await
             {
                 // The notification is stored and listed; only the live push is lost.
-                log::warn(
+                tracing::warn!(
+                    user_id = %user,
+                    error = %e,
                     "could not push the notification to devices",
-                    &[("user_id", &user), ("error", &e)],
                 );
             }
             SubscriptionReply::Success
         }
         Err(e) => {
-            log::error(
+            tracing::error!(
+                user_id = %user,
+                error = %e,
                 "could not store the notification; will retry",
-                &[("user_id", &user), ("error", &e)],
             );
             SubscriptionReply::Retry
         }

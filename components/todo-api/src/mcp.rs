@@ -13,9 +13,9 @@ use serde_json::{Map, Value, json};
 use service_kit::{Incoming, Problem, Response};
 use todo_domain::{CompletionInput, NewTask, TaskPatch, TaskQuery, UserId};
 
-use crate::context::Ctx;
 use crate::store;
 use crate::tasks;
+use service_kit::Ctx;
 
 /// The protocol revision this server speaks.
 const PROTOCOL_VERSION: &str = "2025-06-18";

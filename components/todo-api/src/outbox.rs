@@ -34,9 +34,9 @@ use crate::broker;
 use crate::records::{self, Meta, OutboxEntry, STORE};
 
 /// The pub/sub component and topics.
-const PUBSUB: &str = "pubsub";
-const TASK_EVENTS: &str = "task-events";
-const TASK_UPDATES: &str = "task-updates";
+const PUBSUB: &str = todo_domain::names::PUBSUB;
+const TASK_EVENTS: &str = todo_domain::Topic::TaskEvents.name();
+const TASK_UPDATES: &str = todo_domain::Topic::TaskUpdates.name();
 /// The relay publishes at most this many entries per run, then re-arms.
 const RELAY_BATCH: u64 = 500;
 /// When the safety-net relay fires after a write arms it.

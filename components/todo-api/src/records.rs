@@ -31,7 +31,7 @@ use serde_json::value::RawValue;
 use todo_domain::{TaskEvent, TaskSummary};
 
 /// todo-api's state store component.
-pub const STORE: &str = "todo-state";
+pub const STORE: &str = todo_domain::names::store::TODO_API;
 /// Task ids per index chunk (and per bucket of the old layout).
 pub const CHUNK: u64 = 128;
 /// The layout [`Meta::layout`] names when a user's tasks are stored as above.

@@ -6,8 +6,8 @@ use http::Method;
 use service_kit::{Incoming, Problem, Response};
 use todo_domain::UserId;
 
-use crate::context::Ctx;
 use crate::{chat, forward, mcp, outbox, tasks, web};
+use service_kit::Ctx;
 
 const OPENAPI: &str = include_str!("../openapi.json");
 

@@ -9,9 +9,9 @@ use todo_domain::{
 };
 
 use crate::commit::{self, Change, Target};
-use crate::context::Ctx;
 use crate::outbox;
 use crate::store;
+use service_kit::Ctx;
 
 /// Which create endpoint was called.
 #[derive(Clone, Copy, PartialEq, Eq)]

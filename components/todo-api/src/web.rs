@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use service_kit::{Incoming, Problem, Response};
 use todo_domain::{NewTask, TimeZone, UserId, chat};
 
-use crate::context::Ctx;
+use service_kit::Ctx;
 
 /// One embedded file of the built app.
 pub struct Asset {

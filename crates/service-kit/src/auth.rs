@@ -9,10 +9,8 @@ use todo_domain::UserId;
 
 use crate::{Dapr, Incoming, Problem};
 
-/// Name of the Dapr secret store component.
-pub const SECRET_STORE: &str = "secretstore";
-/// Key of the JWT signing secret in that store.
-pub const JWT_SECRET_KEY: &str = "jwt-secret";
+/// The Dapr secret store component and the JWT secret's key in it.
+pub use todo_domain::names::{JWT_SECRET_KEY, SECRET_STORE};
 /// The environment variable that may hold the same secret.
 pub const JWT_SECRET_ENV: &str = "JWT_SECRET";
 

@@ -109,7 +109,7 @@ impl Problem {
 
     /// 503: a dependency (sidecar, store, broker) is unavailable; try again.
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
-        crate::log::error("dependency unavailable", &[("cause", &cause)]);
+        tracing::error!(cause = %cause, "dependency unavailable");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "a backing service is unavailable; nothing was changed, try again shortly",
@@ -118,7 +118,7 @@ impl Problem {
 
     /// 500 for a bug; the cause is logged, not shown.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        crate::log::error("internal error", &[("cause", &cause)]);
+        tracing::error!(cause = %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "an internal error occurred; it has been logged",

@@ -17,6 +17,8 @@
 //! - The chat interface: [`chat::understand`] turns a message into REST inputs.
 //! - Integration events: [`TaskEvent`], [`DeviceUpdate`], [`ReminderDue`],
 //!   checked on arrival by [`validate_incoming`].
+//! - The names every service and test agrees on: [`names::Topic`], the
+//!   pub/sub components and the stores.
 //!
 //! # Errors and HTTP statuses
 //!
@@ -30,6 +32,7 @@
 
 pub mod chat;
 pub mod due;
+pub mod names;
 pub mod recurrence;
 
 mod calendar;
@@ -62,6 +65,7 @@ pub use input::{
     CompletionInput, DueDateChange, MAX_CATEGORY_CHARS, MAX_DESCRIPTION_CHARS, MAX_TAG_CHARS,
     MAX_TAGS, MAX_TITLE_CHARS, NewTask, ReminderInput, TaskPatch,
 };
+pub use names::Topic;
 pub use next_instance::{NewInstance, idempotency_key};
 pub use ops::{Changes, MAX_PARENT_DEPTH, VersionConflict, check_parent};
 pub use page::{DEFAULT_LIMIT, LogPaging, MAX_LIMIT, Page};

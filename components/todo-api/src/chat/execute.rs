@@ -12,9 +12,9 @@ use todo_domain::{
 };
 
 use super::many;
-use crate::context::Ctx;
 use crate::store;
 use crate::tasks;
+use service_kit::Ctx;
 
 /// A write's result as an outcome: a 4xx refusal is told to the user,
 /// anything else (the store is down) stays an error.

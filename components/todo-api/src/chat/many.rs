@@ -10,9 +10,9 @@ use todo_domain::chat::{BulkAction, Change, Conversation, Outcome, recreate_body
 use todo_domain::{NewTask, Task, TaskPatch, UserId};
 
 use super::execute::user_error;
-use crate::context::Ctx;
 use crate::store;
 use crate::tasks;
+use service_kit::Ctx;
 
 /// Carries out a confirmed bulk change on the tasks it listed.
 pub(super) async fn carry_out(

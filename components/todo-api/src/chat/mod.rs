@@ -19,9 +19,9 @@ use service_kit::{Incoming, Problem, Response};
 use todo_domain::chat::{self, Conversation, MAX_MESSAGE_CHARS, Outcome};
 use todo_domain::{Task, TimeZone, UserId, ValidationErrors};
 
-use crate::context::Ctx;
 use crate::store::STORE;
 use model::Ended;
+use service_kit::Ctx;
 
 const FIELDS: &[&str] = &["message", "conversation_id", "timezone"];
 const MAX_CONVERSATION_ID_CHARS: usize = 64;
