@@ -27,7 +27,6 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dapr_http::{DaprClient, DaprError, Job, StateOp, Transport};
-use service_kit::log;
 use todo_domain::TaskEvent;
 
 use crate::broker;
@@ -92,10 +91,7 @@ pub async fn ensure_relay<T: Transport>(
     match arm(dapr, user, latest).await {
         Ok(()) => Some(latest),
         Err(e) => {
-            log::warn(
-                "could not arm the outbox relay",
-                &[("user_id", &user), ("error", &e)],
-            );
+            tracing::warn!(user_id = %user, error = %e, "could not arm the outbox relay");
             None
         }
     }
@@ -182,21 +178,11 @@ pub async fn publish_committed<T: Transport>(
             let delete = [StateOp::delete(records::outbox_key(user, event.seq), None)];
             if let Err(e) = dapr.transact_state(STORE, &delete).await {
                 // Harmless: the relay finds it and publishes it again; consumers dedupe.
-                log::warn(
-                    "could not clear a published outbox entry",
-                    &[("user_id", &user), ("error", &e)],
-                );
+                tracing::warn!(user_id = %user, error = %e, "could not clear a published outbox entry");
             }
         }
         Err(failure) => {
-            log::warn(
-                "publish failed; the outbox relay will retry",
-                &[
-                    ("user_id", &user),
-                    ("seq", &event.seq),
-                    ("error", &failure.error),
-                ],
-            );
+            tracing::warn!(user_id = %user, seq = %event.seq, error = %failure.error, "publish failed; the outbox relay will retry");
             // Before the user is marked backed up: until then the relay
             // leaves this young entry alone.
             if failure.progressed {
@@ -205,10 +191,7 @@ pub async fn publish_committed<T: Transport>(
             broker::mark_down(dapr, now).await;
             mark_backed_up(dapr, user).await;
             if let Err(e) = arm(dapr, user, Utc::now() + RETRY_DELAY).await {
-                log::warn(
-                    "could not re-arm the outbox relay",
-                    &[("user_id", &user), ("error", &e)],
-                );
+                tracing::warn!(user_id = %user, error = %e, "could not re-arm the outbox relay");
             }
         }
     }
@@ -226,10 +209,7 @@ async fn record_reached<T: Transport>(
         Err(e) => Err(e),
     };
     if let Err(e) = result {
-        log::warn(
-            "could not record the topics a change reached",
-            &[("user_id", &event.user_id.as_str()), ("error", &e)],
-        );
+        tracing::warn!(user_id = %event.user_id.as_str(), error = %e, "could not record the topics a change reached");
     }
 }
 
@@ -291,14 +271,7 @@ pub async fn relay<T: Transport>(
             break;
         }
         if let Err(failure) = publish(dapr, &entry.event, &entry.reached).await {
-            log::warn(
-                "relay could not publish; retrying in 2s",
-                &[
-                    ("user_id", &user),
-                    ("seq", &entry.seq),
-                    ("error", &failure.error),
-                ],
-            );
+            tracing::warn!(user_id = %user, seq = %entry.seq, error = %failure.error, "relay could not publish; retrying in 2s");
             broker::mark_down(dapr, now).await;
             progress.through = entry.seq - 1;
             progress.failed = true;
@@ -313,10 +286,7 @@ pub async fn relay<T: Transport>(
         broker::mark_up(dapr).await;
     }
     if !progress.published.is_empty() {
-        log::info(
-            "relay published pending events",
-            &[("user_id", &user), ("count", &progress.published.len())],
-        );
+        tracing::info!(user_id = %user, count = %progress.published.len(), "relay published pending events");
     }
     match settle(dapr, user, &progress, now).await? {
         Some(at) => arm(dapr, user, at).await,

@@ -4,8 +4,6 @@
 //! fields (`user_id`, `task_id`, `event_id`, ...) at the top level. The host
 //! collects stderr. Code logs with `tracing::info!(event_id = %id, "...")`.
 
-use std::fmt::Display;
-
 /// Installs the JSON subscriber. [`crate::serve`] calls it for every
 /// request: a wasi:http component gets a fresh instance per request, and in
 /// an instance that already has one this does nothing.
@@ -27,57 +25,11 @@ where
         .finish()
 }
 
-/// The fields [`info`], [`warn`] and [`error`] can carry.
-const BRIDGED: [&str; 4] = ["user_id", "seq", "count", "error"];
-
-// The older call shape, `log::warn(msg, &[("user_id", &user)])`, kept only
-// for todo-api's storage modules (outbox, broker) until the storage work
-// moves them to `tracing`'s macros: a `tracing` event needs its field names
-// at compile time, so these record the fields in `BRIDGED` and no others.
-macro_rules! bridge {
-    ($level:expr, $msg:expr, $fields:expr) => {{
-        let field = |name: &str| {
-            $fields
-                .iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| tracing::field::display(value))
-        };
-        debug_assert!(
-            $fields.iter().all(|(key, _)| BRIDGED.contains(key)),
-            "a field outside {BRIDGED:?}: use tracing's macros"
-        );
-        tracing::event!(
-            $level,
-            user_id = field("user_id"),
-            seq = field("seq"),
-            count = field("count"),
-            error = field("error"),
-            "{}",
-            $msg
-        )
-    }};
-}
-
-/// An informational event (storage modules only; elsewhere `tracing::info!`).
-pub fn info(msg: &str, fields: &[(&str, &dyn Display)]) {
-    bridge!(tracing::Level::INFO, msg, fields);
-}
-
-/// Something was wrong with input, handled (storage modules only).
-pub fn warn(msg: &str, fields: &[(&str, &dyn Display)]) {
-    bridge!(tracing::Level::WARN, msg, fields);
-}
-
-/// A failure an operator should look at (storage modules only).
-pub fn error(msg: &str, fields: &[(&str, &dyn Display)]) {
-    bridge!(tracing::Level::ERROR, msg, fields);
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::{Arc, Mutex};
 
-    use serde_json::{Value, json};
+    use serde_json::Value;
 
     use super::*;
 
@@ -126,24 +78,5 @@ mod tests {
                 .is_some_and(|t| t.starts_with("service_kit"))
         );
         assert!(line["timestamp"].as_str().is_some_and(|t| t.ends_with('Z')));
-    }
-
-    #[test]
-    fn the_bridge_records_the_fields_it_was_given_and_no_others() {
-        let lines = lines_of(|| {
-            warn(
-                "relay could not publish",
-                &[("user_id", &"alice"), ("seq", &3)],
-            );
-        });
-        let mut line = lines[0].clone();
-        let object = line.as_object_mut().expect("an object");
-        object.remove("timestamp");
-        object.remove("target");
-        assert_eq!(
-            line,
-            json!({"level": "WARN", "message": "relay could not publish",
-                   "user_id": "alice", "seq": "3"})
-        );
     }
 }
