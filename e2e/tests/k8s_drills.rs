@@ -314,6 +314,30 @@ async fn drill_sigkill_of_the_dapr_scheduler_keeps_pending_reminders() -> Result
     one_notification_each(&stack, &user, &ids, at).await
 }
 
+/// Every pod of Dapr's scheduler is deleted with reminders pending: the new
+/// pods read the jobs back from their volumes (static hostPath volumes on
+/// this node, `scripts/k8s/scheduler-pv.yaml`), and each reminder fires
+/// once, none early.
+#[tokio::test]
+#[ignore = "a cluster drill: run by scripts/stack k8s test"]
+async fn drill_the_dapr_scheduler_pods_deleted_keep_pending_reminders() -> Result<()> {
+    let stack = Stack::from_env()?;
+    let user = stack.new_user("k8s-scheduler-pods");
+    let (at, ids) = tasks_reminding(&stack, &user, "reminded", 5, 40).await?;
+    stack
+        .logged(
+            "notifier",
+            "reminder scheduled",
+            ("user_id", &user),
+            5,
+            CATCH_UP,
+        )
+        .await?;
+    let control = stack.clone();
+    tokio::task::spawn_blocking(move || control.control(&["delete-pods", "scheduler"])).await??;
+    one_notification_each(&stack, &user, &ids, at).await
+}
+
 /// recurring loses its app and its daprd while series are completed: after
 /// kubelet restarts them each completion has exactly one next instance.
 #[tokio::test]

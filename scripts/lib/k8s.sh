@@ -412,12 +412,24 @@ k8s_install_platform() {
   sed -e "s|@DNS_IP@|$K8S_DNS_IP|; s|@IMAGE@|$K8S_REGISTRY/coredns:${COREDNS_VERSION#v}|" \
     "$ROOT/scripts/k8s/coredns.yaml" | k8s_kubectl apply -f - >/dev/null
   k8s_kubectl create namespace dapr-system --dry-run=client -o yaml | k8s_kubectl apply -f - >/dev/null
-  local t=$SECONDS
-  # HA off (one node); the scheduler keeps its jobs in memory (no storage
-  # provisioner on this node).
+  local t=$SECONDS i
+  # The scheduler's jobs on disk (static hostPath volumes, owned by the
+  # images' user: there is no storage provisioner on this node), so a
+  # deleted scheduler pod keeps its pending reminders.
+  for i in 0 1 2; do mkdir -p "$K8S_DIR/scheduler-data/$i"; done
+  chown -R 65532:65532 "$K8S_DIR/scheduler-data"
+  sed -e "s|@DATA@|$K8S_DIR/scheduler-data|" "$ROOT/scripts/k8s/scheduler-pv.yaml" | k8s_kubectl apply -f - >/dev/null
+  # A scheduler installed before it had storage: its claims cannot be added
+  # in place (a StatefulSet's claim templates are immutable).
+  if k8s_kubectl -n dapr-system get statefulset dapr-scheduler-server >/dev/null 2>&1 &&
+    [ -z "$(k8s_kubectl -n dapr-system get statefulset dapr-scheduler-server -o jsonpath='{.spec.volumeClaimTemplates}')" ]; then
+    k8s_kubectl -n dapr-system delete statefulset dapr-scheduler-server --wait=true >/dev/null
+  fi
+  # HA off (one node); placement's log in memory (actors are not used).
   k8s_helm upgrade --install dapr "$DAPR_CHART" --namespace dapr-system --wait --timeout 5m \
     --set global.registry="$K8S_REGISTRY/dapr" --set global.tag="$DAPR_VERSION" \
-    --set global.ha.enabled=false --set dapr_scheduler.cluster.inMemoryStorage=true \
+    --set global.ha.enabled=false --set dapr_scheduler.cluster.inMemoryStorage=false \
+    --set dapr_scheduler.cluster.storageClassName=scheduler-local --set dapr_scheduler.cluster.storageSize=1Gi \
     --set dapr_placement.cluster.forceInMemoryLog=true >/dev/null ||
     fail "helm could not install Dapr's chart" "see 'scripts/stack k8s kubectl -n dapr-system get pods' and the pods' logs"
   info "Dapr's control plane Ready in $((SECONDS - t))s"
@@ -817,6 +829,11 @@ k8s_control() {
       for name in "$@"; do k8s_kill "$name"; done ;;
     "recover "*) shift; k8s_recover "$@" ;;
     "restart scheduler") k8s_wait_restarted dapr-system app=dapr-scheduler-server ;;
+    # Every scheduler pod deleted and created anew: its jobs must come back
+    # from its volumes.
+    "delete-pods scheduler")
+      k8s_kubectl -n dapr-system delete pods -l app=dapr-scheduler-server --wait=true >/dev/null
+      k8s_wait_restarted dapr-system app=dapr-scheduler-server ;;
     "restart kafka") k8s_wait_restarted kafka app=kafka ;;
     "restart "*)
       local app=${2:-}
@@ -843,7 +860,7 @@ k8s_control() {
       k8s_install_app "$tag" >/dev/null
       k8s_bridge_up
       k8s_log_streams ;;
-    *) fail "unknown control '$*'" "use kill NAME..., recover NAME..., restart SERVICE|scheduler|kafka, kafka stop|start|delete-pod, dlq list|redrive TOPIC, replay CONSUMER TIME [--fresh], upgrade TAG" ;;
+    *) fail "unknown control '$*'" "use kill NAME..., recover NAME..., restart SERVICE|scheduler|kafka, delete-pods scheduler, kafka stop|start|delete-pod, dlq list|redrive TOPIC, replay CONSUMER TIME [--fresh], upgrade TAG" ;;
   esac
 }
 
