@@ -9,6 +9,7 @@
 mod broker;
 mod chat;
 mod commit;
+mod contention;
 #[cfg(test)]
 mod fake_sidecar;
 mod forward;

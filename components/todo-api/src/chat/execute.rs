@@ -7,36 +7,13 @@ use todo_domain::chat::{
     Action, BulkAction, Change, Conversation, Intent, Outcome, Pending, Question, TaskRef,
     restore_patch,
 };
-use todo_domain::{
-    MAX_LIMIT, NewTask, Task, TaskPatch, TaskQuery, TimeZone, UserId, ValidationErrors,
-};
+use todo_domain::{MAX_LIMIT, NewTask, Task, TaskPatch, TaskQuery, TimeZone, UserId};
 
 use super::many;
+use super::refusal::{answer, refused, user_error};
 use crate::store;
 use crate::tasks;
 use service_kit::Ctx;
-
-/// A write's result as an outcome: a 4xx refusal is told to the user,
-/// anything else (the store is down) stays an error.
-pub(super) fn answer(
-    result: Result<Task, Problem>,
-    done: impl FnOnce(Task) -> Outcome,
-) -> Result<Outcome, Problem> {
-    match result {
-        Ok(task) => Ok(done(task)),
-        Err(problem) if (400..500).contains(&problem.status()) => Ok(refused(&problem)),
-        Err(problem) => Err(problem),
-    }
-}
-
-pub(super) fn refused(problem: &Problem) -> Outcome {
-    Outcome::Invalid(ValidationErrors::single("", problem.detail()))
-}
-
-/// Whether a write failed in a way the user can fix (told, not raised).
-pub(super) fn user_error(problem: &Problem) -> bool {
-    (400..500).contains(&problem.status())
-}
 
 /// The task `target` points at, or the outcome to answer with.
 async fn resolve(

@@ -9,7 +9,7 @@ use service_kit::Problem;
 use todo_domain::chat::{BulkAction, Change, Conversation, Outcome, recreate_body, restore_patch};
 use todo_domain::{NewTask, Task, TaskPatch, UserId};
 
-use super::execute::user_error;
+use super::refusal::user_error;
 use crate::store;
 use crate::tasks;
 use service_kit::Ctx;

@@ -11,6 +11,7 @@
 mod execute;
 mod many;
 mod model;
+mod refusal;
 
 use dapr_http::StateOp;
 use http::StatusCode;
