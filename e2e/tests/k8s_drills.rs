@@ -12,7 +12,7 @@
 //! The disturbance goes through `Stack::control`, i.e. `scripts/stack k8s
 //! control ...` under `TODO_STACK_CONTROL`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
@@ -269,25 +269,38 @@ async fn drill_sigkill_of_the_kafka_broker_loses_no_event() -> Result<()> {
     exactly_one_created_each(&stack, &user, &acknowledged).await
 }
 
+/// `count` reminders `lead_secs` ahead for a new user, each scheduled by
+/// notifier already: what the reminder drills disrupt.
+async fn pending_reminders(
+    stack: &Stack,
+    prefix: &str,
+    count: usize,
+    lead_secs: i64,
+) -> Result<(String, chrono::DateTime<chrono::Utc>, BTreeSet<u64>)> {
+    let user = stack.new_user(prefix);
+    let (at, ids) = tasks_reminding(stack, &user, "reminded", count, lead_secs).await?;
+    stack
+        .logged(
+            "notifier",
+            "reminder scheduled",
+            ("user_id", &user),
+            count,
+            CATCH_UP,
+        )
+        .await?;
+    Ok((user, at, ids))
+}
+
 /// notifier loses its app and its daprd between scheduling reminders and
 /// their time: after kubelet restarts them each fires exactly once, none early.
 #[tokio::test]
 #[ignore = "a cluster drill: run by scripts/stack k8s test"]
 async fn drill_sigkill_of_notifier_and_its_daprd_fires_each_pending_reminder_once() -> Result<()> {
     let stack = Stack::from_env()?;
-    let user = stack.new_user("k8s-crash-notifier");
-    let (at, ids) = tasks_reminding(&stack, &user, "notifier drill", 3, 20).await?;
-    stack
-        .logged(
-            "notifier",
-            "reminder scheduled",
-            ("user_id", &user),
-            3,
-            CATCH_UP,
-        )
+    let (user, at, ids) = pending_reminders(&stack, "k8s-crash-notifier", 3, 20).await?;
+    Crashed::kill(&stack, &["notifier", "notifier-dapr"])?
+        .recover()
         .await?;
-    let mut crashed = Crashed::kill(&stack, &["notifier", "notifier-dapr"])?;
-    crashed.recover().await?;
     one_notification_each(&stack, &user, &ids, at).await
 }
 
@@ -298,19 +311,8 @@ async fn drill_sigkill_of_notifier_and_its_daprd_fires_each_pending_reminder_onc
 #[ignore = "a cluster drill: run by scripts/stack k8s test"]
 async fn drill_sigkill_of_the_dapr_scheduler_keeps_pending_reminders() -> Result<()> {
     let stack = Stack::from_env()?;
-    let user = stack.new_user("k8s-crash-scheduler");
-    let (at, ids) = tasks_reminding(&stack, &user, "reminded", 5, 20).await?;
-    stack
-        .logged(
-            "notifier",
-            "reminder scheduled",
-            ("user_id", &user),
-            5,
-            CATCH_UP,
-        )
-        .await?;
-    let mut crashed = Crashed::kill(&stack, &["scheduler"])?;
-    crashed.recover().await?;
+    let (user, at, ids) = pending_reminders(&stack, "k8s-crash-scheduler", 5, 20).await?;
+    Crashed::kill(&stack, &["scheduler"])?.recover().await?;
     one_notification_each(&stack, &user, &ids, at).await
 }
 
@@ -322,17 +324,7 @@ async fn drill_sigkill_of_the_dapr_scheduler_keeps_pending_reminders() -> Result
 #[ignore = "a cluster drill: run by scripts/stack k8s test"]
 async fn drill_the_dapr_scheduler_pods_deleted_keep_pending_reminders() -> Result<()> {
     let stack = Stack::from_env()?;
-    let user = stack.new_user("k8s-scheduler-pods");
-    let (at, ids) = tasks_reminding(&stack, &user, "reminded", 5, 40).await?;
-    stack
-        .logged(
-            "notifier",
-            "reminder scheduled",
-            ("user_id", &user),
-            5,
-            CATCH_UP,
-        )
-        .await?;
+    let (user, at, ids) = pending_reminders(&stack, "k8s-scheduler-pods", 5, 40).await?;
     let control = stack.clone();
     tokio::task::spawn_blocking(move || control.control(&["delete-pods", "scheduler"])).await??;
     one_notification_each(&stack, &user, &ids, at).await
