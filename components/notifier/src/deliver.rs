@@ -71,7 +71,11 @@ pub async fn on_reminder(ctx: &Ctx, req: &Incoming) -> SubscriptionReply {
         read: false,
     };
     match log_of(dapr).append(user, &id, &notification).await {
-        Ok(Appended::Duplicate) => SubscriptionReply::Success,
+        Ok(Appended::Duplicate) => {
+            // Kafka redelivers after a crash; the reminder was told once.
+            tracing::info!(user_id = %user, task_id = %event.task_id, "duplicate reminder ignored");
+            SubscriptionReply::Success
+        }
         Ok(Appended::Stored) => {
             tracing::info!(
                 user_id = %user,
