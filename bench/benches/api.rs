@@ -131,6 +131,37 @@ async fn create_at_rate(
     Ok(Samples::new(latencies, errors, started.elapsed()))
 }
 
+/// How long after the load stopped audit (the consumer of every event)
+/// holds a `task.created` entry for each of `expected` acknowledged creates
+/// of `users`: the consumer lag, back to zero. Polls every 100 ms for at
+/// most a minute.
+async fn audit_catch_up(stack: &Stack, users: &[String], expected: usize) -> Result<Duration> {
+    let stopped = Instant::now();
+    loop {
+        let mut audited = 0;
+        for user in users {
+            let (_, status, page) = timed(
+                stack,
+                Method::GET,
+                user,
+                "/audit?type=task.created&limit=500",
+                None,
+            )
+            .await?;
+            ensure!(status == 200, "audit answered {status}: {page}");
+            audited += page["items"].as_array().map_or(0, Vec::len);
+        }
+        if audited >= expected {
+            return Ok(stopped.elapsed());
+        }
+        ensure!(
+            stopped.elapsed() < Duration::from_secs(60),
+            "audit holds {audited} of {expected} entries a minute after the load"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// `GET path` `samples` times after two warm-ups; the last body is returned.
 async fn query(stack: &Stack, user: &str, path: &str, samples: usize) -> Result<(Samples, Value)> {
     for _ in 0..2 {
@@ -217,15 +248,61 @@ async fn main() -> Result<()> {
         &create_concurrently(&stack, &own, creates).await?,
         &format!("{creates} each"),
     ));
+    // Updates and completions, one client, on tasks of the users above.
+    let changed = creates.min(100);
+    for (name, owner, change) in [
+        ("update (PATCH priority), 1 client", &own[0], "priority"),
+        ("complete, 1 client", &own[own.len().min(2) - 1], "complete"),
+    ] {
+        let started = Instant::now();
+        let (mut latencies, mut errors) = (Vec::new(), 0);
+        for id in 1..=changed {
+            let (elapsed, status, _) = match change {
+                "priority" => {
+                    let body = serde_json::json!({"priority": "high"});
+                    timed(
+                        &stack,
+                        Method::PATCH,
+                        owner,
+                        &format!("/tasks/{id}"),
+                        Some(&body),
+                    )
+                    .await?
+                }
+                _ => {
+                    timed(
+                        &stack,
+                        Method::PATCH,
+                        owner,
+                        &format!("/tasks/{id}/complete"),
+                        None,
+                    )
+                    .await?
+                }
+            };
+            if status == 200 {
+                latencies.push(elapsed);
+            } else {
+                errors += 1;
+            }
+        }
+        let samples = Samples::new(latencies, errors, started.elapsed());
+        rows.push(stats::row(name, &samples, &format!("tasks 1..={changed}")));
+    }
     let rate = setting("BENCH_RATE", 100)? as u64;
     let rate_seconds = setting("BENCH_RATE_SECONDS", 10)? as u64;
     if rate > 0 {
         eprintln!("creates at {rate}/s for {rate_seconds} s");
         let paced: Vec<String> = (0..8).map(|_| stack.new_user("bench-rate")).collect();
+        let paced_samples = create_at_rate(&stack, &paced, rate, rate_seconds).await?;
+        let lag = audit_catch_up(&stack, &paced, paced_samples.count()).await?;
         rows.push(stats::row(
             &format!("create at {rate}/s, 8 users"),
-            &create_at_rate(&stack, &paced, rate, rate_seconds).await?,
-            &format!("open loop, {rate_seconds} s"),
+            &paced_samples,
+            &format!(
+                "open loop, {rate_seconds} s; audit caught up {:.2} s after",
+                lag.as_secs_f64()
+            ),
         ));
     }
     let shared = vec![stack.new_user("bench-shared"); clients];

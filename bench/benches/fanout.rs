@@ -16,6 +16,7 @@ use anyhow::{Context as _, bail};
 use futures_util::{StreamExt, stream};
 use runtime_shim::{Config, Server};
 use serde_json::{Value, json};
+use todo_domain::{Topic, names};
 use tokio_tungstenite::tungstenite::Message;
 
 const SECRET: &str = "bench-secret";
@@ -117,8 +118,8 @@ async fn main() -> anyhow::Result<()> {
                     "type": "com.dapr.event.sent",
                     "source": "bench",
                     "datacontenttype": "application/json",
-                    "topic": "task-updates",
-                    "pubsubname": "realtime-pubsub",
+                    "topic": Topic::TaskUpdates.name(),
+                    "pubsubname": names::REALTIME_PUBSUB,
                     "data": {
                         "type": "task.updated",
                         "event_id": format!("bench-{n}"),

@@ -166,13 +166,17 @@ async fn main() -> Result<()> {
     // Memory is read first after a minute of load, not before it: the first
     // requests fill pools and caches that are then reused, and growth past
     // that is what a leak looks like.
-    let mut memory_start = None;
+    // It is read again at every window's end, so a plateau (a bounded
+    // buffer filling) shows apart from a steady climb (a leak).
+    let mut snapshots: Vec<(String, BTreeMap<String, u64>)> = Vec::new();
     let mut progress = tokio::time::interval(Duration::from_secs(60));
     progress.tick().await;
+    let mut minute = 0;
     while Instant::now() < until {
         progress.tick().await;
-        if memory_start.is_none() {
-            memory_start = Some(resident_memory(&stack.dir)?);
+        minute += 1;
+        if minute == 1 || minute % window_minutes == 0 {
+            snapshots.push((format!("{minute} min"), resident_memory(&stack.dir)?));
         }
         eprintln!(
             "soak: {:.0} of {minutes} min, {} frames received, {} sockets closed",
@@ -184,8 +188,7 @@ async fn main() -> Result<()> {
     for client in running {
         client.await??;
     }
-    let memory_end = resident_memory(&stack.dir)?;
-    let memory_start = memory_start.unwrap_or_else(|| memory_end.clone());
+    snapshots.push(("end".into(), resident_memory(&stack.dir)?));
 
     // The last reminders were set at most two minutes before the end.
     let scheduled = tally.reminders.load(Ordering::Relaxed);
@@ -212,23 +215,32 @@ async fn main() -> Result<()> {
             stats::row(&format!("{from}-{} min", from + window_minutes), window, "")
         );
     }
-    let memory: Vec<Memory> = memory_start
+    let (first, last) = (&snapshots[0].1, &snapshots[snapshots.len() - 1].1);
+    let memory: Vec<Memory> = first
         .iter()
         .filter_map(|(process, start)| {
-            memory_end.get(process).map(|end| Memory {
+            last.get(process).map(|end| Memory {
                 process: process.clone(),
                 start_kib: *start,
                 end_kib: *end,
             })
         })
         .collect();
-    println!("\n| process | RSS start MiB | RSS end MiB | growth |\n|---|---:|---:|---:|");
+    let labels: Vec<&str> = snapshots.iter().map(|(label, _)| label.as_str()).collect();
+    println!(
+        "\n| process (RSS MiB) | {} | growth |\n|---|{}---:|",
+        labels.join(" | "),
+        "---:|".repeat(labels.len())
+    );
     for m in &memory {
+        let column: Vec<String> = snapshots
+            .iter()
+            .map(|(_, at)| at.get(&m.process).map_or("-".into(), |kib| mib(*kib)))
+            .collect();
         println!(
-            "| {} | {} | {} | {:+.1}% |",
+            "| {} | {} | {:+.1}% |",
             m.process,
-            mib(m.start_kib),
-            mib(m.end_kib),
+            column.join(" | "),
             m.growth_percent()
         );
     }

@@ -13,6 +13,7 @@
 
 mod load;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -37,15 +38,15 @@ fn think(mean: Duration, user: usize, n: u64) -> Duration {
     mean.mul_f64(0.5 + spread as f64 / 1000.0)
 }
 
-/// One step: `count` users for `length`; their samples and the sockets
-/// that closed early.
+/// One step: `count` users for `length`; their samples, the sockets that
+/// closed early, and the failures by kind.
 async fn step(
     stack: &Stack,
     run: &str,
     count: usize,
     length: Duration,
     mean_think: Duration,
-) -> Result<(Samples, usize)> {
+) -> Result<(Samples, usize, BTreeMap<String, usize>)> {
     let users: Vec<String> = (0..count)
         .map(|u| format!("users{run}-{count}-{u}"))
         .collect();
@@ -66,16 +67,16 @@ async fn step(
     }
 
     let latencies = Arc::new(Mutex::new(Vec::new()));
-    let errors = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(Mutex::new(BTreeMap::<String, usize>::new()));
     let started = Instant::now();
     let until = started + length;
     let mut people = Vec::new();
     for (index, user) in users.iter().enumerate() {
-        let (stack, user, latencies, errors) = (
+        let (stack, user, latencies, failures) = (
             stack.clone(),
             user.clone(),
             latencies.clone(),
-            errors.clone(),
+            failures.clone(),
         );
         people.push(tokio::spawn(async move {
             let mut tasks = Tasks::default();
@@ -86,14 +87,20 @@ async fn step(
                     return;
                 }
                 // No reminders: a step ends before they would fire.
-                match send(&stack, &user, &mut tasks, op_for(n), started).await {
+                let failure = match send(&stack, &user, &mut tasks, op_for(n), started).await {
                     Ok(Some((latency, status, _))) if (200..300).contains(&status) => {
-                        latencies.lock().await.push(latency)
+                        latencies.lock().await.push(latency);
+                        None
                     }
-                    Ok(None) => {}
-                    Ok(Some(_)) | Err(_) => {
-                        errors.fetch_add(1, Ordering::Relaxed);
+                    Ok(None) => None,
+                    Ok(Some((_, status, label))) => Some(format!("{label}: {status}")),
+                    Err(error) if error.chain().any(|e| e.to_string().contains("timed out")) => {
+                        Some("timed out".to_owned())
                     }
+                    Err(error) => Some(format!("{:#}", error.root_cause())),
+                };
+                if let Some(failure) = failure {
+                    *failures.lock().await.entry(failure).or_default() += 1;
                 }
                 n += 1;
             }
@@ -107,8 +114,9 @@ async fn step(
         reader.abort();
     }
     let latencies = std::mem::take(&mut *latencies.lock().await);
-    let samples = Samples::new(latencies, errors.load(Ordering::Relaxed), length);
-    Ok((samples, early))
+    let failures = std::mem::take(&mut *failures.lock().await);
+    let samples = Samples::new(latencies, failures.values().sum(), length);
+    Ok((samples, early, failures))
 }
 
 fn ms(d: Duration) -> String {
@@ -132,13 +140,16 @@ async fn main() -> Result<()> {
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
 
     println!(
-        "| users | requests | errors | p50 ms | p95 ms | p99 ms | req/s | sockets closed | holds |"
+        "| users | requests | errors | p50 ms | p95 ms | p99 ms | req/s | sockets closed | stack RSS MiB | holds |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     let mut largest = None;
     for count in steps {
         eprintln!("users: {count} users for {length:?}, think {mean_think:?} on average");
-        let (samples, early) = step(&stack, &run, count, length, mean_think).await?;
+        let (samples, early, failures) = step(&stack, &run, count, length, mean_think).await?;
+        if !failures.is_empty() {
+            eprintln!("users: failures at {count}: {failures:?}");
+        }
         let rss_kib: u64 = resident_memory(&stack.dir)?.values().sum();
         let holds = samples.errors() == 0 && early == 0 && samples.percentile(95.0) < P95_GOAL;
         println!(

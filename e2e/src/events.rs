@@ -72,7 +72,7 @@ impl Stack {
             let lines: Vec<Value> = self
                 .log_lines(service)?
                 .into_iter()
-                .filter(|l| l["msg"] == msg && l[field] == value)
+                .filter(|l| l["message"] == msg && l[field] == value)
                 .collect();
             Ok((lines.len() >= count).then_some(lines))
         })

@@ -11,6 +11,10 @@ SPIN_APPS = ("todo-api", "recurring", "notifier", "audit")
 SPIN_EXECUTOR = "containerd-shim-spin"
 SPIN_APP_PORT = "80"
 JWT_SECRET = "jwt-secret"
+# The chat's model (chart value chat.model): optional, so absent from dapr/;
+# scripts/stack renders it for its model replica only.
+CHAT_MODEL = "chat-model"
+OPTIONAL_COMPONENTS = {CHAT_MODEL}
 # Locally SQLite and a secrets file; on Kubernetes a server and the cluster's Secrets.
 PLATFORM_TYPES = {
     "state.sqlite": {"state.postgresql", "state.redis"},
@@ -211,6 +215,11 @@ def _check_wasmtime(docs, deployments, config_name, sources, accounts):
         ports = {str(p.get("containerPort")): p.get("name") for p in container.get("ports") or []}
         if port not in ports:
             errors.append(f"{where}: wasmtime must listen on a declared container port")
+        jwt = next((e.get("valueFrom", {}).get("secretKeyRef") for e in container.get("env") or []
+                    if e.get("name") == "JWT_SECRET"), None)
+        if jwt != {"name": JWT_SECRET, "key": JWT_SECRET} or "JWT_SECRET" not in args:
+            errors.append(f"{where}: wasmtime must pass JWT_SECRET on (--env JWT_SECRET), read from Secret "
+                          f"{JWT_SECRET} key {JWT_SECRET}, or every request reads the secret store")
         probe = container.get("readinessProbe", {}).get("httpGet", {})
         if probe.get("path") != "/healthz" or probe.get("port") not in (ports.get(port), int(port or 0)):
             errors.append(f"{where}: readiness must be GET /healthz on the served port")
@@ -298,14 +307,29 @@ def check_dapr_semantics(docs, local_docs, sources):
     local = {d["metadata"]["name"]: d for d in local_docs if d.get("kind") == "Component"}
     for name in sorted(set(local) - set(rendered)):
         errors.append(f"Component/{name} exists in dapr/ but not in the chart")
-    for name in sorted(set(rendered) - set(local)):
+    for name in sorted(set(rendered) - set(local) - OPTIONAL_COMPONENTS):
         errors.append(f"Component/{name} is in the chart but not in dapr/ (the local stack lacks it)")
+    errors += _check_chat_model(rendered.get(CHAT_MODEL))
     for name in sorted(set(local) & set(rendered)):
         errors += _compare_component(rendered[name], local[name])
     for component in rendered.values():
         errors += _component_metadata(component, sources)
     errors += _compare_spec(docs, local_docs, "Resiliency", lambda spec: spec)
     errors += _compare_spec(docs, local_docs, "Configuration", _platform_neutral)
+    return errors
+
+
+def _check_chat_model(component):
+    """The chat model, when rendered: a conversation component todo-api's
+    sidecar loads (todo-api asks the component named chat-model)."""
+    if component is None:
+        return []
+    where = f"Component/{CHAT_MODEL}"
+    errors = []
+    if not component["spec"]["type"].startswith("conversation."):
+        errors.append(f"{where}: must be a conversation.* component, is {component['spec']['type']}")
+    if component.get("scopes") != ["todo-api"]:
+        errors.append(f"{where}: must be scoped to todo-api alone, is {component.get('scopes')}")
     return errors
 
 

@@ -53,6 +53,8 @@ CONTRIB_METADATA_FILES = {
     ("state.sqlite", "v1"): "state/sqlite/metadata.yaml",
     ("secretstores.kubernetes", "v1"): "secretstores/kubernetes/metadata.yaml",
     ("secretstores.local.file", "v1"): "secretstores/local/file/metadata.yaml",
+    ("conversation.openai", "v1"): "conversation/openai/metadata.yaml",
+    ("conversation.echo", "v1"): "conversation/echo/metadata.yaml",
 }
 
 

@@ -79,6 +79,20 @@ class RenderedChart(unittest.TestCase):
         self.assertTrue(any("Deployment/notifier: must run `wasmtime serve` of its own component" in e
                             for e in errors), errors)
 
+    def test_a_wasmtime_service_without_the_jwt_secret_in_its_environment_is_reported(self):
+        docs = validate.load_documents(_env("TODO_RENDERED_WASMTIME"))
+        container = self.find(docs, "Deployment", "audit")["spec"]["template"]["spec"]["containers"][0]
+        container["env"] = [e for e in container["env"] if e["name"] != "JWT_SECRET"]
+        errors = rules.check_all(docs, self.local, self.sources)
+        self.assertTrue(any("Deployment/audit: wasmtime must pass JWT_SECRET on" in e for e in errors), errors)
+
+    def test_a_chat_model_that_is_no_conversation_component_is_reported(self):
+        def mutate(docs):
+            model = copy.deepcopy(self.find(docs, "Component", "pubsub"))
+            model["metadata"]["name"] = "chat-model"
+            docs.append(model)
+        self.assert_reported(mutate, "Component/chat-model: must be a conversation.* component")
+
     def test_a_pod_whose_app_lacks_the_sidecars_token_is_reported(self):
         def mutate(docs):
             container = self.find(docs, "Deployment", "realtime")["spec"]["template"]["spec"]["containers"][0]

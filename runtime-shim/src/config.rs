@@ -4,6 +4,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::str::FromStr;
 use std::time::Duration;
 
+use todo_domain::{Topic, names};
+
 /// Everything the service can be told. [`Config::from_env`] fills it from
 /// the environment; tests build it with [`Config::default`] and override.
 #[derive(Clone, Debug)]
@@ -61,13 +63,13 @@ impl Default for Config {
             ws_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 8081)),
             app_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 7081)),
             dapr_url: "http://127.0.0.1:3500".into(),
-            secret_store: "secretstore".into(),
-            secret_key: "jwt-secret".into(),
+            secret_store: names::SECRET_STORE.into(),
+            secret_key: names::JWT_SECRET_KEY.into(),
             jwt_secret: None,
             sidecar_token: None,
-            pubsub: "realtime-pubsub".into(),
-            topic: "task-updates".into(),
-            dead_letter_topic: "task-updates-dlq".into(),
+            pubsub: names::REALTIME_PUBSUB.into(),
+            topic: Topic::TaskUpdates.name().into(),
+            dead_letter_topic: Topic::TaskUpdates.dead_letter().into(),
             buffer_per_user: 256,
             buffered_users: 1024,
             queue: 256,

@@ -9,9 +9,11 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use dapr_http::{CloudEvent, DaprClient, SubscriptionReply, Transport, TransportError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
+use todo_domain::{DeviceUpdate, DeviceUpdateType};
 
 use crate::AppState;
 use crate::config::Config;
@@ -55,13 +57,13 @@ pub async fn task_updates(State(app): State<AppState>, body: Bytes) -> Response 
                 Published::Duplicate => tracing::debug!(
                     user_id = %update.user_id,
                     seq = update.seq,
-                    event_type = %update.kind,
+                    event_type = update.kind.as_str(),
                     "ignoring a duplicate update"
                 ),
                 Published::Delivered { sockets, slow } => tracing::debug!(
                     user_id = %update.user_id,
                     seq = update.seq,
-                    event_type = %update.kind,
+                    event_type = update.kind.as_str(),
                     sockets,
                     slow,
                     "update fanned out"
@@ -84,7 +86,7 @@ pub struct Update {
     /// The user whose sockets get it.
     pub user_id: String,
     /// The payload's `type`.
-    pub kind: String,
+    pub kind: DeviceUpdateType,
     /// The user's change sequence number (task events only).
     pub seq: Option<u64>,
     /// The frame sent to clients.
@@ -104,42 +106,23 @@ pub struct Invalid {
     pub user_id: Option<String>,
 }
 
-const TASK_EVENT_TYPES: [&str; 4] = [
-    "task.created",
-    "task.updated",
-    "task.completed",
-    "task.deleted",
-];
-
-/// The published payload (`data`), as the task API and the notifier send it.
-#[derive(Deserialize)]
-struct Payload {
-    #[serde(rename = "type")]
-    kind: String,
-    user_id: String,
-    #[serde(default)]
-    seq: Option<u64>,
-    #[serde(default)]
-    occurred_at: Option<String>,
-    #[serde(default)]
-    task: Option<Value>,
-    #[serde(default)]
-    notification: Option<Value>,
-}
+/// The published payload (`data`): the domain's device update. The shim
+/// relays its `task` to clients as it came, so it reads it as JSON rather
+/// than decoding and re-encoding a `Task` per message (the fan-out hot path).
+type Payload = DeviceUpdate<Value>;
 
 /// The frame pushed to clients; absent fields are omitted.
 #[derive(Serialize)]
 struct OutFrame<'a> {
     #[serde(rename = "type")]
-    kind: &'a str,
+    kind: DeviceUpdateType,
     #[serde(skip_serializing_if = "Option::is_none")]
     seq: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     task: Option<&'a Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     notification: Option<&'a Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    occurred_at: Option<&'a str>,
+    occurred_at: DateTime<Utc>,
 }
 
 /// Reads one delivery: a CloudEvent whose `data` is a task event or a
@@ -167,12 +150,17 @@ pub fn parse_delivery(body: &[u8]) -> Result<Update, Invalid> {
             user_hint.as_deref(),
         )
     })?;
-    let fail = |reason: &str| invalid(reason.to_owned(), id, Some(&payload.user_id));
-    if payload.user_id.trim().is_empty() {
-        return Err(fail("user_id is empty"));
-    }
-    let (seq, task, notification) = match payload.kind.as_str() {
-        kind if TASK_EVENT_TYPES.contains(&kind) => {
+    let user_id = payload.user_id.to_string();
+    let fail = |reason: &str| invalid(reason.to_owned(), id, Some(&user_id));
+    let (seq, task, notification) = match payload.kind {
+        DeviceUpdateType::Notification => {
+            let Some(notification) = payload.notification.as_ref().filter(|n| !n.is_null()) else {
+                return Err(fail("a notification needs a notification object"));
+            };
+            // Notifications are live only: any seq is not the task sequence.
+            (None, None, Some(notification))
+        }
+        _task_event => {
             let Some(seq) = payload.seq else {
                 return Err(fail("a task event needs a seq"));
             };
@@ -181,40 +169,22 @@ pub fn parse_delivery(body: &[u8]) -> Result<Update, Invalid> {
             };
             (Some(seq), Some(task), None)
         }
-        "notification" => {
-            let Some(notification) = payload.notification.as_ref().filter(|n| !n.is_null()) else {
-                return Err(fail("a notification needs a notification object"));
-            };
-            // Notifications are live only: any seq is not the task sequence.
-            (None, None, Some(notification))
-        }
-        other => {
-            return Err(fail(&format!(
-                "unknown type '{other}': expected task.created, task.updated, task.completed, \
-                 task.deleted or notification"
-            )));
-        }
     };
-    let occurred_at = payload.occurred_at.as_deref().and_then(|at| {
-        chrono::DateTime::parse_from_rfc3339(at)
-            .ok()
-            .map(SystemTime::from)
-    });
     let frame = OutFrame {
-        kind: &payload.kind,
+        kind: payload.kind,
         seq,
         task,
         notification,
-        occurred_at: payload.occurred_at.as_deref(),
+        occurred_at: payload.occurred_at,
     };
     let text = serde_json::to_string(&frame)
         .map_err(|e| fail(&format!("the frame could not be encoded: {e}")))?;
     Ok(Update {
-        user_id: payload.user_id.clone(),
-        kind: payload.kind.clone(),
+        kind: payload.kind,
+        user_id,
         seq,
         text,
-        occurred_at,
+        occurred_at: Some(SystemTime::from(payload.occurred_at)),
     })
 }
 
@@ -311,6 +281,7 @@ pub async fn load_secret(config: Arc<crate::config::Config>, slot: Arc<OnceLock<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use todo_domain::{Topic, names};
 
     fn event(data: Value) -> Vec<u8> {
         serde_json::to_vec(&serde_json::json!({
@@ -319,8 +290,8 @@ mod tests {
             "type": "com.dapr.event.sent",
             "specversion": "1.0",
             "datacontenttype": "application/json",
-            "topic": "task-updates",
-            "pubsubname": "realtime-pubsub",
+            "topic": Topic::TaskUpdates.name(),
+            "pubsubname": names::REALTIME_PUBSUB,
             "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
             "data": data,
         }))
@@ -375,49 +346,66 @@ mod tests {
         })))
         .unwrap();
         assert_eq!(update.seq, None);
+        // The time reaches clients in UTC, as every publisher writes it.
         assert_eq!(
             update.text,
-            r#"{"type":"notification","notification":{"message":"due soon","task_id":7},"occurred_at":"2025-01-02T03:04:05+01:00"}"#
+            r#"{"type":"notification","notification":{"message":"due soon","task_id":7},"occurred_at":"2025-01-02T02:04:05Z"}"#
         );
     }
 
     #[test]
     fn data_as_a_json_string_is_accepted() {
-        let data = r#"{"type":"task.deleted","user_id":"a","seq":1,"task":{"id":1}}"#;
+        let data = r#"{"type":"task.deleted","event_id":"e","user_id":"a","seq":1,"task":{"id":1},"occurred_at":"2025-01-02T03:04:05Z"}"#;
         let update = parse_delivery(&event(Value::String(data.into()))).unwrap();
         assert_eq!(
             update.text,
-            r#"{"type":"task.deleted","seq":1,"task":{"id":1}}"#
+            r#"{"type":"task.deleted","seq":1,"task":{"id":1},"occurred_at":"2025-01-02T03:04:05Z"}"#
         );
-        assert_eq!(update.occurred_at, None);
     }
 
     #[test]
     fn invalid_payloads_are_refused_with_a_reason() {
+        // A valid task update with `changes` applied.
+        let update = |changes: Value| {
+            let mut data = serde_json::json!({
+                "type": "task.created", "event_id": "e", "user_id": "a", "seq": 1,
+                "occurred_at": "2025-01-02T03:04:05Z", "task": {},
+            });
+            for (key, value) in changes.as_object().expect("an object") {
+                match value {
+                    Value::Null => data.as_object_mut().expect("an object").remove(key),
+                    value => data
+                        .as_object_mut()
+                        .expect("an object")
+                        .insert(key.clone(), value.clone()),
+                };
+            }
+            data
+        };
+        assert!(parse_delivery(&event(update(serde_json::json!({})))).is_ok());
         let cases = [
             (serde_json::json!(null), "data is not"),
+            (update(serde_json::json!({"seq": null})), "needs a seq"),
+            (update(serde_json::json!({"task": null})), "needs a task"),
             (
-                serde_json::json!({"type": "task.created", "user_id": "a", "task": {}}),
-                "needs a seq",
+                update(serde_json::json!({"user_id": ""})),
+                "user id must be",
             ),
             (
-                serde_json::json!({"type": "task.created", "user_id": "a", "seq": 1}),
-                "needs a task",
+                update(serde_json::json!({"type": "task.exploded"})),
+                "unknown variant `task.exploded`",
             ),
             (
-                serde_json::json!({"type": "task.created", "user_id": "", "seq": 1, "task": {}}),
-                "user_id is empty",
-            ),
-            (
-                serde_json::json!({"type": "task.exploded", "user_id": "a", "seq": 1, "task": {}}),
-                "unknown type 'task.exploded'",
-            ),
-            (
-                serde_json::json!({"type": "notification", "user_id": "a"}),
+                update(serde_json::json!({"type": "notification"})),
                 "needs a notification",
             ),
+            (update(serde_json::json!({"seq": -1})), "data is not"),
             (
-                serde_json::json!({"type": "task.created", "user_id": "a", "seq": -1, "task": {}}),
+                update(serde_json::json!({"event_id": null})),
+                "missing field `event_id`",
+            ),
+            (
+                update(serde_json::json!({"occurred_at": "yesterday"})),
                 "data is not",
             ),
         ];

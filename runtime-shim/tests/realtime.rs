@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use runtime_shim::{Config, Server};
 use serde_json::{Value, json};
+use todo_domain::{Topic, names};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -115,8 +116,8 @@ impl TestServer {
             "type": "com.dapr.event.sent",
             "specversion": "1.0",
             "datacontenttype": "application/json",
-            "topic": "task-updates",
-            "pubsubname": "realtime-pubsub",
+            "topic": Topic::TaskUpdates.name(),
+            "pubsubname": names::REALTIME_PUBSUB,
             "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
             "data": data,
         });

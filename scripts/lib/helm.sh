@@ -86,7 +86,7 @@ HELM_CHECK_SETS=(
   "gke|-f helm/todo/values-gke.yaml"
   "oke|-f helm/todo/values-oke.yaml"
   "wasmtime|-f scripts/k8s/values-cluster.yaml"
-  "variant|--set kafka.auth.type=mtls --set state.type=redis --set dapr.tracing.otlp.endpoint= --set dapr.tracing.zipkin.endpoint=http://zipkin.observability:9411/api/v2/spans --set metrics.serviceMonitor.enabled=true --set ingress.enabled=false"
+  "variant|--set kafka.auth.type=mtls --set state.type=redis --set dapr.tracing.otlp.endpoint= --set dapr.tracing.zipkin.endpoint=http://zipkin.observability:9411/api/v2/spans --set metrics.serviceMonitor.enabled=true --set ingress.enabled=false --set chat.model.enabled=true --set chat.model.endpoint=http://model.example:8000/v1"
 )
 
 helm_check() {

@@ -159,7 +159,9 @@ k8s_namespaces_up() {
 # static tokens of the node's own clients, and their kubeconfigs.
 k8s_credentials() {
   local pki="$K8S_DIR/pki"
-  [ -f "$pki/ca.crt" ] && [ -f "$K8S_DIR/admin.kubeconfig" ] && return
+  # Kept between runs, unless the directory moved (the kubeconfigs name
+  # the CA by its absolute path).
+  [ -f "$pki/ca.crt" ] && grep -qF "\"$pki/ca.crt\"" "$K8S_DIR/admin.kubeconfig" 2>/dev/null && return
   step "Creating the cluster's certificates and tokens"
   mkdir -p "$pki"
   (
@@ -410,12 +412,24 @@ k8s_install_platform() {
   sed -e "s|@DNS_IP@|$K8S_DNS_IP|; s|@IMAGE@|$K8S_REGISTRY/coredns:${COREDNS_VERSION#v}|" \
     "$ROOT/scripts/k8s/coredns.yaml" | k8s_kubectl apply -f - >/dev/null
   k8s_kubectl create namespace dapr-system --dry-run=client -o yaml | k8s_kubectl apply -f - >/dev/null
-  local t=$SECONDS
-  # HA off (one node); the scheduler keeps its jobs in memory (no storage
-  # provisioner on this node).
+  local t=$SECONDS i
+  # The scheduler's jobs on disk (static hostPath volumes, owned by the
+  # images' user: there is no storage provisioner on this node), so a
+  # deleted scheduler pod keeps its pending reminders.
+  for i in 0 1 2; do mkdir -p "$K8S_DIR/scheduler-data/$i"; done
+  chown -R 65532:65532 "$K8S_DIR/scheduler-data"
+  sed -e "s|@DATA@|$K8S_DIR/scheduler-data|" "$ROOT/scripts/k8s/scheduler-pv.yaml" | k8s_kubectl apply -f - >/dev/null
+  # A scheduler installed before it had storage: its claims cannot be added
+  # in place (a StatefulSet's claim templates are immutable).
+  if k8s_kubectl -n dapr-system get statefulset dapr-scheduler-server >/dev/null 2>&1 &&
+    [ -z "$(k8s_kubectl -n dapr-system get statefulset dapr-scheduler-server -o jsonpath='{.spec.volumeClaimTemplates}')" ]; then
+    k8s_kubectl -n dapr-system delete statefulset dapr-scheduler-server --wait=true >/dev/null
+  fi
+  # HA off (one node); placement's log in memory (actors are not used).
   k8s_helm upgrade --install dapr "$DAPR_CHART" --namespace dapr-system --wait --timeout 5m \
     --set global.registry="$K8S_REGISTRY/dapr" --set global.tag="$DAPR_VERSION" \
-    --set global.ha.enabled=false --set dapr_scheduler.cluster.inMemoryStorage=true \
+    --set global.ha.enabled=false --set dapr_scheduler.cluster.inMemoryStorage=false \
+    --set dapr_scheduler.cluster.storageClassName=scheduler-local --set dapr_scheduler.cluster.storageSize=1Gi \
     --set dapr_placement.cluster.forceInMemoryLog=true >/dev/null ||
     fail "helm could not install Dapr's chart" "see 'scripts/stack k8s kubectl -n dapr-system get pods' and the pods' logs"
   info "Dapr's control plane Ready in $((SECONDS - t))s"
@@ -451,6 +465,7 @@ k8s_install_app() {
   k8s_kubectl create namespace "$K8S_APP_NAMESPACE" --dry-run=client -o yaml | k8s_kubectl apply -f - >/dev/null
   k8s_helm upgrade --install todo "$ROOT/helm/todo" --namespace "$K8S_APP_NAMESPACE" \
     -f "$ROOT/scripts/k8s/values-cluster.yaml" --set wasmtime.tag="$tag" --set realtime.tag="$tag" \
+    --set-string wasmtime.env.TODO_WEB_REALTIME_URL="ws://127.0.0.1:$K8S_REALTIME_PORT/ws" \
     --wait --timeout 5m >/dev/null ||
     fail "helm install of helm/todo did not get every pod Ready" \
       "see 'scripts/stack k8s kubectl -n todo get pods' and 'scripts/stack k8s kubectl -n todo logs POD -c daprd'"
@@ -475,6 +490,17 @@ k8s_pod_netns() {
   [ -n "$dir" ] || return 1
   pid=$(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | head -1)
   [ -n "$pid" ] && echo "/proc/$pid/ns/net"
+}
+
+# k8s_pod_process UID COMM: the machine's pid of the pod's process named COMM.
+k8s_pod_process() {
+  local dir pid
+  dir=$(find "/sys/fs/cgroup/pids/$K8S_CGROUP/kubepods" -maxdepth 3 -type d -name "pod$1" 2>/dev/null | head -1)
+  [ -n "$dir" ] || return 1
+  while read -r pid; do
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] && { echo "$pid"; return 0; }
+  done < <(find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null)
+  return 1
 }
 
 # The machine's loopback ports -> addresses inside the namespace, laid out
@@ -516,6 +542,11 @@ for p in json.load(sys.stdin)["items"]:
       if netns=$(k8s_pod_netns "$uid"); then
         echo "$((3504 + s + i)) 127.0.0.1:3500 $netns"
         echo "$((7071 + s + i)) 127.0.0.1:7081 $netns"
+      fi
+      # The first replica's process, where e2e reads realtime's memory
+      # (STACK_DIR/pids/realtime.pid, as the local stack writes it).
+      if [ "$i" -eq 0 ] && ! k8s_pod_process "$uid" realtime >"$K8S_DIR/pids/realtime.pid"; then
+        rm -f "$K8S_DIR/pids/realtime.pid"
       fi
       i=$((i + 1))
     done < <(running realtime)
@@ -639,7 +670,7 @@ k8s_cgroup_pids() {
 
 k8s_down() {
   step "Stopping the cluster"
-  local pid name holder mntns i
+  local pid pids name holder mntns i
   for name in bridge logs-todo-api logs-recurring logs-notifier logs-audit logs-realtime kubelet kube-proxy; do
     pid=$(cat "$K8S_DIR/pids/$name.pid" 2>/dev/null) || continue
     kill "$pid" 2>/dev/null || true
@@ -675,20 +706,76 @@ k8s_down() {
   info "stopped: no node process, namespace, interface or cgroup left"
 }
 
-# k8s_kill NAME: SIGKILL to the containers a crash drill names, as a crash
-# would (kubelet starts them again): a service's app container, its daprd
-# (NAME-dapr), the Dapr scheduler's, Kafka's.
-k8s_kill() {
-  local ns=$K8S_APP_NAMESPACE selector container id
+# k8s_target NAME: "NAMESPACE SELECTOR CONTAINER" of the containers a crash
+# drill names: a service's app container (NAME), its daprd (NAME-dapr), the
+# Dapr scheduler's (scheduler), Kafka's (kafka).
+k8s_target() {
   case $1 in
-    scheduler) ns=dapr-system selector=app=dapr-scheduler-server container=dapr-scheduler-server ;;
-    kafka) ns=kafka selector=app=kafka container=kafka ;;
-    *-dapr) selector=app.kubernetes.io/component=${1%-dapr} container=daprd ;;
-    *) selector=app.kubernetes.io/component=$1 container=$1 ;;
+    scheduler) echo "dapr-system app=dapr-scheduler-server dapr-scheduler-server" ;;
+    kafka) echo "kafka app=kafka kafka" ;;
+    *-dapr) echo "$K8S_APP_NAMESPACE app.kubernetes.io/component=${1%-dapr} daprd" ;;
+    *) echo "$K8S_APP_NAMESPACE app.kubernetes.io/component=$1 $1" ;;
   esac
-  for id in $(k8s_kubectl -n "$ns" get pods -l "$selector" -o jsonpath="{range .items[*]}{range .status.containerStatuses[?(@.name==\"$container\")]}{.containerID}{\" \"}{end}{end}"); do
-    k8s_in ctr --address /run/containerd/containerd.sock -n k8s.io tasks kill -s SIGKILL "${id#containerd://}" >/dev/null
+}
+
+# k8s_container_ids NAMESPACE SELECTOR CONTAINER: the containerd ids of that
+# container where it runs, in every pod of SELECTOR not being deleted (an
+# upgrade's old pods linger while they terminate), space-separated.
+k8s_container_ids() {
+  k8s_kubectl -n "$1" get pods -l "$2" -o json | CONTAINER="$3" python3 -c '
+import json, os, sys
+ids = []
+for p in json.load(sys.stdin)["items"]:
+    if p["metadata"].get("deletionTimestamp"):
+        continue
+    for c in p["status"].get("containerStatuses", []):
+        if c["name"] == os.environ["CONTAINER"] and "running" in c.get("state", {}) and c.get("containerID"):
+            ids.append(c["containerID"].split("://", 1)[-1])
+print(" ".join(ids))'
+}
+
+# k8s_kill NAME: SIGKILL to the containers NAME names (k8s_target), as a
+# crash would; kubelet starts them again. Their ids are kept for
+# `k8s control recover NAME`.
+k8s_kill() {
+  local ns selector container id ids
+  read -r ns selector container <<<"$(k8s_target "$1")"
+  ids=$(k8s_container_ids "$ns" "$selector" "$container")
+  [ -n "${ids// /}" ] || fail "no running container '$container' in $ns ($selector)" "check 'scripts/stack k8s status'"
+  mkdir -p "$K8S_DIR/killed"
+  echo "$ids" >"$K8S_DIR/killed/$1"
+  for id in $ids; do
+    k8s_in ctr --address /run/containerd/containerd.sock -n k8s.io tasks kill -s SIGKILL "$id" >/dev/null
   done
+}
+
+# k8s_replaced NAMESPACE SELECTOR CONTAINER KILLED_IDS: true once none of the
+# killed containers is current (kubelet has started their successors) and
+# every pod of SELECTOR is Ready.
+k8s_replaced() {
+  local current id
+  current=" $(k8s_container_ids "$1" "$2" "$3") "
+  [ -n "${current// /}" ] || return 1
+  for id in $4; do
+    [[ $current == *" $id "* ]] && return 1
+  done
+  k8s_kubectl -n "$1" wait --for condition=Ready pods -l "$2" --timeout 2s
+}
+
+# k8s_recover NAME...: until kubelet has started again what `k8s control
+# kill NAME` killed (same pods, same addresses: a crash, not a
+# replacement), then the bridge and the app's log stream follow it.
+k8s_recover() {
+  local name ns selector container apps=()
+  for name in "$@"; do
+    [ -f "$K8S_DIR/killed/$name" ] || fail "nothing killed under the name '$name'" "kill it first: scripts/stack k8s control kill $name"
+    read -r ns selector container <<<"$(k8s_target "$name")"
+    k8s_wait "kubelet restarting $name" 180 k8s_replaced "$ns" "$selector" "$container" "$(cat "$K8S_DIR/killed/$name")"
+    rm -f "$K8S_DIR/killed/$name"
+    [ "$ns" = "$K8S_APP_NAMESPACE" ] && apps+=("${selector#*=}")
+  done
+  k8s_bridge_up
+  [ ${#apps[@]} -eq 0 ] || { mapfile -t apps < <(printf '%s\n' "${apps[@]}" | sort -u); k8s_log_streams "${apps[@]}"; }
 }
 
 # k8s_wait_restarted NAMESPACE SELECTOR: until kubelet has started the
@@ -697,6 +784,38 @@ k8s_wait_restarted() {
   sleep 3
   k8s_wait "every pod of $2 Ready again" 180 k8s_kubectl -n "$1" wait --for condition=Ready pods -l "$2" --timeout 2s
   k8s_bridge_up
+}
+
+# k8s_replay CONSUMER TIME [--fresh]: scripts/stack replay's cluster form
+# (scripts/lib/recovery.sh): the consumer's Deployment scaled to 0 (its
+# daprd leaves the consumer group), the group's offsets moved back through
+# the bridge, with --fresh its own keys deleted from Redis (Dapr prefixes
+# them with the app id), then the Deployment scaled back.
+k8s_replay() {
+  local consumer=${1:-} from=${2:-} fresh=${3:-} topics topic args=() replicas ip
+  [ -n "$consumer" ] && [ -n "$from" ] ||
+    fail "usage: scripts/stack k8s control replay audit|notifier|recurring TIME|earliest [--fresh]" "name the consumer and where to start"
+  topics=$(consumer_topics "$consumer")
+  for topic in $topics; do args+=(--topic "$topic"); done
+  if [ "$from" = earliest ]; then args+=(--to-earliest); else args+=(--to-datetime "$from"); fi
+  replicas=$(k8s_kubectl -n "$K8S_APP_NAMESPACE" get "deployment/$consumer" -o jsonpath='{.spec.replicas}')
+  k8s_kubectl -n "$K8S_APP_NAMESPACE" scale "deployment/$consumer" --replicas 0 >/dev/null
+  k8s_kubectl -n "$K8S_APP_NAMESPACE" wait --for delete pods -l "app.kubernetes.io/component=$consumer" --timeout 120s >/dev/null || true
+  kafka_run_class "$STACK_CACHE" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+    --bootstrap-server "127.0.0.1:$K8S_KAFKA_PORT" --group "$consumer" --reset-offsets "${args[@]}" --execute >/dev/null ||
+    fail "could not move $consumer's offsets" "is Kafka running? ('scripts/stack k8s status')"
+  if [ "$fresh" = --fresh ]; then
+    ip=$(k8s_kubectl -n data get service redis-master -o jsonpath='{.spec.clusterIP}')
+    # shellcheck disable=SC2016 # expanded by that shell
+    k8s_in sh -c 'redis-cli -h "$1" --scan --pattern "$2||*" | xargs -r -d "\n" -n 200 redis-cli -h "$1" del >/dev/null' _ "$ip" "$consumer"
+    info "$consumer's keys deleted from Redis"
+  fi
+  k8s_kubectl -n "$K8S_APP_NAMESPACE" scale "deployment/$consumer" --replicas "$replicas" >/dev/null
+  k8s_kubectl -n "$K8S_APP_NAMESPACE" rollout status "deployment/$consumer" --timeout 180s >/dev/null
+  k8s_wait "every $consumer pod Ready" 120 k8s_kubectl -n "$K8S_APP_NAMESPACE" wait --for condition=Ready pods \
+    -l "app.kubernetes.io/component=$consumer" --timeout 2s
+  k8s_bridge_up
+  k8s_log_streams "$consumer"
 }
 
 # `k8s control ...`: what e2e's Stack::control runs against the cluster
@@ -708,7 +827,13 @@ k8s_control() {
       shift
       local name
       for name in "$@"; do k8s_kill "$name"; done ;;
+    "recover "*) shift; k8s_recover "$@" ;;
     "restart scheduler") k8s_wait_restarted dapr-system app=dapr-scheduler-server ;;
+    # Every scheduler pod deleted and created anew: its jobs must come back
+    # from its volumes.
+    "delete-pods scheduler")
+      k8s_kubectl -n dapr-system delete pods -l app=dapr-scheduler-server --wait=true >/dev/null
+      k8s_wait_restarted dapr-system app=dapr-scheduler-server ;;
     "restart kafka") k8s_wait_restarted kafka app=kafka ;;
     "restart "*)
       local app=${2:-}
@@ -725,6 +850,9 @@ k8s_control() {
       k8s_kubectl -n kafka rollout status statefulset/todo-kafka --timeout 180s >/dev/null ;;
     "kafka delete-pod") k8s_kubectl -n kafka delete pod todo-kafka-0 >/dev/null
       k8s_kubectl -n kafka rollout status statefulset/todo-kafka --timeout 180s >/dev/null ;;
+    "dlq redrive") KAFKA_PORT=$K8S_KAFKA_PORT dlq_redrive "${3:-}" ;;
+    "dlq list") KAFKA_PORT=$K8S_KAFKA_PORT dlq_list "${3:-}" ;;
+    "replay "*) shift; k8s_replay "$@" ;;
     "upgrade "*)
       local tag=${2:-}
       k8s_compile_components
@@ -732,7 +860,7 @@ k8s_control() {
       k8s_install_app "$tag" >/dev/null
       k8s_bridge_up
       k8s_log_streams ;;
-    *) fail "unknown control '$*'" "use kill NAME..., restart SERVICE|scheduler|kafka, kafka stop|start|delete-pod, upgrade TAG" ;;
+    *) fail "unknown control '$*'" "use kill NAME..., recover NAME..., restart SERVICE|scheduler|kafka, delete-pods scheduler, kafka stop|start|delete-pod, dlq list|redrive TOPIC, replay CONSUMER TIME [--fresh], upgrade TAG" ;;
   esac
 }
 
@@ -754,9 +882,18 @@ k8s_test() {
     REALTIME_URL="${REALTIME_URLS%% *}"
     KAFKA_LIBS="$(kafka_libs "$STACK_CACHE")"
     step "End-to-end tests against the cluster"
-    cargo test -p e2e --no-fail-fast -- --test-threads 4 --skip disruptive_ || failed=1
+    # Not on the cluster: the chat model's contract test needs scripts/stack's
+    # todo-api-model replica (its own daprd with the model components, calling
+    # a scripted server on the machine's loopback); the chart's chat.model is
+    # validated by helm_check instead.
+    info "skipped here: chat_model (the model replica exists on the local stack only)"
+    cargo test -p e2e --no-fail-fast -- --test-threads 4 --skip disruptive_ \
+      --skip the_model_adds_a_task_through_the_tools_and_hears_a_refusal \
+      --skip the_echo_component_answers_and_only_the_replica_has_a_model || failed=1
     step "Disruptive tests and cluster drills, one at a time"
-    cargo test -p e2e --no-fail-fast disruptive_ -- --test-threads 1 || failed=1
+    # crash.rs's drills SIGKILL local processes and probe local ports; their
+    # cluster forms are in k8s_drills.rs (kubelet restarts the containers).
+    cargo test -p e2e --no-fail-fast disruptive_ -- --test-threads 1 --skip disruptive_crash_ || failed=1
     cargo test -p e2e --test k8s_drills -- --ignored --test-threads 1 || failed=1
     exit "${failed:-0}"
   ) || fail "end-to-end tests against the cluster failed" "see the failures above and the logs in $K8S_DIR/logs"

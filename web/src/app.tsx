@@ -3,6 +3,7 @@
 
 import { useEffect } from 'preact/hooks';
 import { Live, online, reminders } from './live';
+import { Link } from './link';
 import { session, signOut } from './session';
 import { tokenSecondsLeft } from './state';
 import { dismiss, navigate, onChange, path, toast, toasts, unread } from './store';
@@ -19,22 +20,6 @@ const NAV = [
   ['/calendar', 'Calendar'],
   ['/chat', 'Chat'],
 ] as const;
-
-export function Link({ href, children, ...rest }: { href: string; children: preact.ComponentChildren; class?: string; 'aria-current'?: 'page' }) {
-  return (
-    <a
-      href={href}
-      {...rest}
-      onClick={(e) => {
-        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
-        e.preventDefault();
-        navigate(href);
-      }}
-    >
-      {children}
-    </a>
-  );
-}
 
 function useLive(token: string | undefined) {
   useEffect(() => {

@@ -2,9 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use service_kit::paging::{Page, Paging};
 use service_kit::{FieldError, Problem};
-use todo_domain::{IncomingEvent, validate_incoming};
+use todo_domain::{IncomingEvent, LogPaging, Page, validate_incoming};
 
 /// One immutable log entry, written once per `event_id`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -69,67 +68,67 @@ impl AuditEntry {
 }
 
 /// `GET /api/{user_id}/audit` parameters.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AuditQuery {
     pub task_id: Option<u64>,
     pub kind: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
-    pub paging: Paging,
+    pub paging: LogPaging,
 }
 
 impl AuditQuery {
     /// Parses query pairs; every problem is reported, naming the parameter.
     pub fn parse(pairs: &[(String, String)]) -> Result<Self, Problem> {
-        let mut query = AuditQuery::default();
+        let (mut task_id, mut kind, mut from, mut to) = (None, None, None, None);
         let mut errors = Vec::new();
-        let mut error = |field: &str, message: String| {
-            errors.push(FieldError {
-                field: field.to_owned(),
-                message,
-            })
-        };
+        let mut error = |field: &str, message: String| errors.push(FieldError::new(field, message));
         let time = |v: &str| {
             DateTime::parse_from_rfc3339(v)
                 .map(|t| t.with_timezone(&Utc))
                 .map_err(|_| format!("'{v}' is not an RFC 3339 time such as 2026-03-01T09:00:00Z"))
         };
         for (key, value) in pairs {
-            if let Some(accepted) = query.paging.accept(key, value) {
-                if let Err(e) = accepted {
-                    error(&e.field, e.message);
-                }
-                continue;
-            }
             match key.as_str() {
                 "task_id" => match value.parse() {
-                    Ok(id) => query.task_id = Some(id),
+                    Ok(id) => task_id = Some(id),
                     Err(_) => error("task_id", format!("'{value}' is not a task id")),
                 },
-                "type" => query.kind = Some(value.clone()),
+                "type" => kind = Some(value.clone()),
                 "from" => match time(value) {
-                    Ok(t) => query.from = Some(t),
+                    Ok(t) => from = Some(t),
                     Err(m) => error("from", m),
                 },
                 "to" => match time(value) {
-                    Ok(t) => query.to = Some(t),
+                    Ok(t) => to = Some(t),
                     Err(m) => error("to", m),
                 },
+                key if LogPaging::PARAMS.contains(&key) => {}
                 other => error(
                     other,
                     "unknown parameter; use task_id, type, from, to, limit or cursor".into(),
                 ),
             }
         }
-        if let (Some(from), Some(to)) = (query.from, query.to)
+        if let (Some(from), Some(to)) = (from, to)
             && from >= to
         {
             error("to", "must be later than from".into());
         }
-        if errors.is_empty() {
-            Ok(query)
-        } else {
-            Err(Problem::invalid(errors))
+        // A cursor belongs to the filters it was issued with.
+        let filters = format!("audit\u{1f}{task_id:?}\u{1f}{kind:?}\u{1f}{from:?}\u{1f}{to:?}");
+        let paging = LogPaging::from_pairs(pairs, &filters)
+            .map_err(|e| errors.extend(e))
+            .ok();
+        match paging {
+            Some(paging) if errors.is_empty() => Ok(AuditQuery {
+                task_id,
+                kind,
+                from,
+                to,
+                paging,
+            }),
+            _ => Err(Problem::invalid(errors)),
         }
     }
 
@@ -141,9 +140,8 @@ impl AuditQuery {
     }
 
     /// Filters `entries` (oldest first, as stored) into a page, newest first.
-    pub fn page(&self, entries: &[AuditEntry]) -> Page<AuditEntry> {
-        self.paging
-            .page(entries.iter().rev().filter(|e| self.matches(e)).cloned())
+    pub fn page(&self, entries: Vec<AuditEntry>) -> Page<AuditEntry> {
+        self.paging.page(entries, |e| self.matches(e))
     }
 }
 
@@ -217,13 +215,23 @@ mod tests {
             ("limit".into(), "2".into()),
         ])
         .unwrap();
-        let page = query.page(&entries);
+        let page = query.page(entries.clone());
         assert_eq!(page.total, 3);
         assert_eq!(
             page.items.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
             ["5", "3"]
         );
-        assert_eq!(page.next_cursor.as_deref(), Some("o2"));
+        let next = AuditQuery::parse(&[
+            ("type".into(), "task.created".into()),
+            ("cursor".into(), page.next_cursor.unwrap()),
+        ])
+        .unwrap()
+        .page(entries);
+        assert_eq!(
+            next.items.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+            ["1"]
+        );
+        assert_eq!(next.next_cursor, None);
     }
 
     #[test]

@@ -1,53 +1,40 @@
 //! Deliveries from `task-events` and `reminders`.
 
-use dapr_http::{SubscriptionReply, TopicSubscription};
+use dapr_http::SubscriptionReply;
 use service_kit::paged_log::Appended;
-use service_kit::{Dapr, Incoming, Response, log, subscriber};
+use service_kit::{Ctx, Incoming, Response, subscriber};
+use todo_domain::Topic;
 
 use crate::entry::AuditEntry;
 use crate::store;
 
-const TOPICS: [&str; 2] = ["task-events", "reminders"];
-
-/// `GET /dapr/subscribe`: both topics, each with its dead-letter topic.
-pub fn subscriptions() -> Response {
-    let list: Vec<TopicSubscription> = TOPICS
-        .iter()
-        .map(|topic| TopicSubscription {
-            pubsubname: crate::PUBSUB.into(),
-            topic: (*topic).into(),
-            route: format!("/events/{topic}"),
-            dead_letter_topic: format!("{topic}-dlq"),
-        })
-        .collect();
-    subscriber::subscriptions(&list)
-}
+/// The topics audit consumes.
+pub const TOPICS: [Topic; 2] = [Topic::TaskEvents, Topic::Reminders];
 
 /// Records one delivered event. Invalid events are dropped to the
 /// dead-letter topic with the reason logged; store failures are retried
 /// (a bounded number of times, then dead-lettered: see dapr/components/resiliency.yaml).
-pub async fn deliver(dapr: &Dapr, topic: &str, request: &Incoming) -> Response {
-    let outcome = match subscriber::decode(request)
-        .and_then(|event| AuditEntry::from_event(&event.data, chrono::Utc::now()))
-    {
-        Err(reason) => subscriber::poison("audit", topic, request, &reason),
-        Ok(entry) => match store::record(dapr, &entry).await {
+pub async fn deliver(ctx: &Ctx, topic: Topic, request: &Incoming) -> Response {
+    let outcome = match subscriber::accept(ctx.service, topic, request, |data| {
+        AuditEntry::from_event(data, ctx.now)
+    }) {
+        Err(dropped) => dropped,
+        Ok(entry) => match store::record(&ctx.dapr, &entry).await {
             Ok(Appended::Stored) => SubscriptionReply::Success,
             Ok(Appended::Duplicate) => {
-                log::info(
+                tracing::info!(
+                    service = %ctx.service,
+                    event_id = %entry.id,
                     "duplicate event ignored",
-                    &[("service", &"audit"), ("event_id", &entry.id)],
                 );
                 SubscriptionReply::Success
             }
             Err(e) => {
-                log::error(
+                tracing::error!(
+                    service = %ctx.service,
+                    event_id = %entry.id,
+                    error = %e,
                     "could not store event",
-                    &[
-                        ("service", &"audit"),
-                        ("event_id", &entry.id),
-                        ("error", &e),
-                    ],
                 );
                 SubscriptionReply::Retry
             }

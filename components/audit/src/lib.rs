@@ -9,27 +9,27 @@ mod ingest;
 mod store;
 
 use http::Method;
-use service_kit::{Incoming, Problem, Response, Settings};
+use service_kit::{Ctx, Incoming, Problem, Response, subscriber};
 use spin_sdk::http_component;
-
-/// The pub/sub component this service consumes through.
-const PUBSUB: &str = "pubsub";
 
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
-    service_kit::serve(request, route).await
+    service_kit::serve("audit", request, route).await
 }
 
-async fn route(request: &Incoming) -> Result<Response, Problem> {
-    let dapr = Settings::from_env().dapr_for(request);
+async fn route(ctx: &Ctx, request: &Incoming) -> Result<Response, Problem> {
     match (&request.method, request.path().as_slice()) {
-        (&Method::GET, ["dapr", "subscribe"]) => Ok(ingest::subscriptions()),
-        (&Method::POST, ["events", topic]) => Ok(ingest::deliver(&dapr, topic, request).await),
+        (&Method::GET, ["dapr", "subscribe"]) => Ok(subscriber::subscriptions(&ingest::TOPICS)),
+        (&Method::POST, ["events", _]) => match subscriber::delivered(request, &ingest::TOPICS) {
+            Some(topic) => Ok(ingest::deliver(ctx, topic, request).await),
+            None => Err(Problem::no_route(request)),
+        },
         (&Method::GET, ["api", user_id, "audit"]) => {
-            let now = chrono::Utc::now();
-            service_kit::auth::require_user(&dapr, request, user_id, now.timestamp()).await?;
+            let dapr = &ctx.dapr;
+            let user = service_kit::auth::require_user(dapr, request, user_id, ctx.now.timestamp())
+                .await?;
             let query = entry::AuditQuery::parse(&request.query)?;
-            let page = store::list(&dapr, user_id, &query).await?;
+            let page = store::list(dapr, &user, &query).await?;
             Ok(service_kit::json(http::StatusCode::OK, &page))
         }
         _ => Err(Problem::no_route(request)),

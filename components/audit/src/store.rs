@@ -1,13 +1,13 @@
 //! The audit log in audit's own state store.
 
 use service_kit::paged_log::{Appended, PagedLog};
-use service_kit::paging::Page;
 use service_kit::{Dapr, Problem};
+use todo_domain::{Page, UserId};
 
 use crate::entry::{AuditEntry, AuditQuery};
 
 /// audit's state store component.
-const STORE: &str = "audit-state";
+const STORE: &str = todo_domain::names::store::AUDIT;
 
 fn log(dapr: &Dapr) -> PagedLog<'_> {
     PagedLog::new(dapr, STORE, "audit")
@@ -21,9 +21,9 @@ pub async fn record(dapr: &Dapr, entry: &AuditEntry) -> Result<Appended, dapr_ht
 /// One page of `user_id`'s log, newest first.
 pub async fn list(
     dapr: &Dapr,
-    user_id: &str,
+    user_id: &UserId,
     query: &AuditQuery,
 ) -> Result<Page<AuditEntry>, Problem> {
     let entries: Vec<AuditEntry> = log(dapr).read_all(user_id).await?;
-    Ok(query.page(&entries))
+    Ok(query.page(entries))
 }

@@ -5,9 +5,8 @@ use chrono::{DateTime, Utc};
 use dapr_http::SubscriptionReply;
 use serde::{Deserialize, Serialize};
 use service_kit::paged_log::{Appended, PagedLog};
-use service_kit::paging::Paging;
-use service_kit::{Dapr, FieldError, Incoming, Problem, Response, log, subscriber};
-use todo_domain::ReminderDue;
+use service_kit::{Ctx, Dapr, FieldError, Incoming, Problem, Response, subscriber};
+use todo_domain::{LogPaging, ReminderDue, Topic, UserId};
 
 use crate::{PUBSUB, STORE};
 
@@ -45,13 +44,14 @@ pub fn notification_id(
     )
 }
 
-pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> SubscriptionReply {
-    let event = match subscriber::decode(req)
-        .and_then(|e| ReminderDue::from_incoming(&e.data).map_err(|e| e.to_string()))
-    {
+pub async fn on_reminder(ctx: &Ctx, req: &Incoming) -> SubscriptionReply {
+    let event = match subscriber::accept(ctx.service, Topic::Reminders, req, |data| {
+        ReminderDue::from_incoming(data).map_err(|e| e.to_string())
+    }) {
         Ok(event) => event,
-        Err(reason) => return subscriber::poison("notifier", "reminders", req, &reason),
+        Err(dropped) => return dropped,
     };
+    let (dapr, now) = (&ctx.dapr, ctx.now);
     let id = notification_id(
         event.task_id,
         event.reminder_id.0,
@@ -71,49 +71,53 @@ pub async fn on_reminder(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> Sub
         read: false,
     };
     match log_of(dapr).append(user, &id, &notification).await {
-        Ok(Appended::Duplicate) => SubscriptionReply::Success,
+        Ok(Appended::Duplicate) => {
+            // Kafka redelivers after a crash; the reminder was told once.
+            tracing::info!(user_id = %user, task_id = %event.task_id, "duplicate reminder ignored");
+            SubscriptionReply::Success
+        }
         Ok(Appended::Stored) => {
-            log::info(
+            tracing::info!(
+                user_id = %user,
+                task_id = %event.task_id,
+                title = %event.title,
+                remind_at = %event.remind_at,
+                late_ms = %notification.late_ms,
                 "REMINDER",
-                &[
-                    ("user_id", &user),
-                    ("task_id", &event.task_id),
-                    ("title", &event.title),
-                    ("remind_at", &event.remind_at),
-                    ("late_ms", &notification.late_ms),
-                ],
             );
             if let Err(e) = dapr
-                .publish(PUBSUB, "task-updates", &event.device_update(), user)
+                .publish(
+                    PUBSUB,
+                    Topic::TaskUpdates.name(),
+                    &event.device_update(),
+                    user,
+                )
                 .await
             {
                 // The notification is stored and listed; only the live push is lost.
-                log::warn(
+                tracing::warn!(
+                    user_id = %user,
+                    error = %e,
                     "could not push the notification to devices",
-                    &[("user_id", &user), ("error", &e)],
                 );
             }
             SubscriptionReply::Success
         }
         Err(e) => {
-            log::error(
+            tracing::error!(
+                user_id = %user,
+                error = %e,
                 "could not store the notification; will retry",
-                &[("user_id", &user), ("error", &e)],
             );
             SubscriptionReply::Retry
         }
     }
 }
 
-pub async fn list(dapr: &Dapr, req: &Incoming, user: &str) -> Result<Response, Problem> {
+pub async fn list(dapr: &Dapr, req: &Incoming, user: &UserId) -> Result<Response, Problem> {
     let mut unread_only = false;
-    let mut paging = Paging::default();
     let mut errors = Vec::new();
     for (key, value) in &req.query {
-        if let Some(accepted) = paging.accept(key, value) {
-            errors.extend(accepted.err());
-            continue;
-        }
         match (key.as_str(), value.as_str()) {
             ("unread", "true") => unread_only = true,
             ("unread", "false") => unread_only = false,
@@ -122,24 +126,29 @@ pub async fn list(dapr: &Dapr, req: &Incoming, user: &str) -> Result<Response, P
                     "unread must be true or false, not '{other}'"
                 )));
             }
-            _ => errors.push(FieldError {
-                field: key.clone(),
-                message: "unknown parameter; use unread=true|false, limit or cursor".into(),
-            }),
+            (key, _) if LogPaging::PARAMS.contains(&key) => {}
+            _ => errors.push(FieldError::new(
+                key.clone(),
+                "unknown parameter; use unread=true|false, limit or cursor",
+            )),
         }
     }
-    if !errors.is_empty() {
-        return Err(Problem::invalid(errors));
-    }
+    // A cursor belongs to the filter it was issued with.
+    let paging = LogPaging::from_pairs(&req.query, &format!("notifications\u{1f}{unread_only}"))
+        .map_err(|e| errors.extend(e))
+        .ok();
+    let paging = match paging {
+        Some(paging) if errors.is_empty() => paging,
+        _ => return Err(Problem::invalid(errors)),
+    };
     let items: Vec<Notification> = log_of(dapr).read_all(user).await?;
-    let newest_first = items.into_iter().rev().filter(|n| !unread_only || !n.read);
     Ok(service_kit::json(
         http::StatusCode::OK,
-        &paging.page(newest_first),
+        &paging.page(items, |n| !unread_only || !n.read),
     ))
 }
 
-pub async fn mark_read(dapr: &Dapr, user: &str, id: &str) -> Result<Response, Problem> {
+pub async fn mark_read(dapr: &Dapr, user: &UserId, id: &str) -> Result<Response, Problem> {
     let changed = log_of(dapr)
         .update(user, |n: &mut Notification| {
             let hit = n.id == id && !n.read;

@@ -1,8 +1,8 @@
 //! A reminder job firing: publish `reminder.due` if it is still current.
 
 use chrono::{DateTime, Utc};
-use service_kit::{Dapr, Incoming, Problem, Response, log};
-use todo_domain::ReminderDue;
+use service_kit::{Dapr, Incoming, Problem, Response};
+use todo_domain::{ReminderDue, Topic};
 
 use crate::deliver::notification_id;
 use crate::schedule::{JobData, Scheduled, key};
@@ -18,10 +18,7 @@ pub async fn on_job(
 ) -> Result<Response, Problem> {
     let done = || service_kit::empty(http::StatusCode::OK);
     let Ok(data) = serde_json::from_slice::<JobData>(&req.body) else {
-        log::warn(
-            "ignoring a job with an unreadable payload",
-            &[("job", &name)],
-        );
+        tracing::warn!(job = %name, "ignoring a job with an unreadable payload");
         return Ok(done());
     };
     let Some(scheduled) = dapr
@@ -31,18 +28,16 @@ pub async fn on_job(
         return Ok(done()); // never scheduled here (or its record is gone)
     };
     let Some(job) = scheduled.value.jobs.iter().find(|j| j.name == name) else {
-        log::info("stale reminder job ignored", &[("job", &name)]);
+        tracing::info!(job = %name, "stale reminder job ignored");
         return Ok(done());
     };
     if now < job.remind_at {
         // Never early: if the scheduler fires ahead of time, say "not yet"
         // and let the job's failure policy try again shortly.
-        log::warn(
+        tracing::warn!(
+            job = %name,
+            early_ms = %((job.remind_at - now).num_milliseconds()),
             "reminder job fired early; retrying",
-            &[
-                ("job", &name),
-                ("early_ms", &(job.remind_at - now).num_milliseconds()),
-            ],
         );
         return Err(Problem::unavailable("the reminder is not due yet"));
     }
@@ -58,17 +53,15 @@ pub async fn on_job(
     let Some(event) = ReminderDue::new(event_id, task, job.reminder_id, now) else {
         return Ok(done());
     };
-    dapr.publish(PUBSUB, "reminders", &event, user)
+    dapr.publish(PUBSUB, Topic::Reminders.name(), &event, user)
         .await
         .map_err(Problem::unavailable)?;
-    log::info(
+    tracing::info!(
+        user_id = %user,
+        task_id = %task.id,
+        job = %name,
+        late_ms = %((now - job.remind_at).num_milliseconds()),
         "reminder fired",
-        &[
-            ("user_id", &user),
-            ("task_id", &task.id),
-            ("job", &name),
-            ("late_ms", &(now - job.remind_at).num_milliseconds()),
-        ],
     );
     Ok(done())
 }

@@ -14,53 +14,42 @@ mod deliver;
 mod fire;
 mod schedule;
 
-use dapr_http::TopicSubscription;
 use http::Method;
-use service_kit::{Incoming, Problem, Response, Settings, subscriber};
+use service_kit::{Ctx, Incoming, Problem, Response, subscriber};
 use spin_sdk::http_component;
+use todo_domain::Topic;
+use todo_domain::names::{PUBSUB, store::NOTIFIER as STORE};
 
-const PUBSUB: &str = "pubsub";
-/// notifier's own state store.
-const STORE: &str = "notifier-state";
+/// The topics notifier consumes.
+const TOPICS: [Topic; 2] = [Topic::TaskEvents, Topic::Reminders];
 
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
-    service_kit::serve(request, route).await
+    service_kit::serve("notifier", request, route).await
 }
 
-async fn route(req: &Incoming) -> Result<Response, Problem> {
-    let dapr = Settings::from_env().dapr_for(req);
-    let now = chrono::Utc::now();
+async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
+    let dapr = &ctx.dapr;
     match (&req.method, req.path().as_slice()) {
-        (&Method::GET, ["dapr", "subscribe"]) => Ok(subscriptions()),
-        (&Method::POST, ["events", "task-events"]) => Ok(subscriber::reply(
-            schedule::on_task_event(&dapr, req, now).await,
+        (&Method::GET, ["dapr", "subscribe"]) => Ok(subscriber::subscriptions(&TOPICS)),
+        (&Method::POST, ["events", _]) => Ok(subscriber::reply(
+            match subscriber::delivered(req, &TOPICS) {
+                Some(Topic::TaskEvents) => schedule::on_task_event(ctx, req).await,
+                Some(Topic::Reminders) => deliver::on_reminder(ctx, req).await,
+                _ => return Err(Problem::no_route(req)),
+            },
         )),
-        (&Method::POST, ["events", "reminders"]) => Ok(subscriber::reply(
-            deliver::on_reminder(&dapr, req, now).await,
-        )),
-        (&Method::POST, ["job", name]) => fire::on_job(&dapr, name, req, now).await,
+        (&Method::POST, ["job", name]) => fire::on_job(dapr, name, req, ctx.now).await,
         (&Method::GET, ["api", user, "notifications"]) => {
-            service_kit::auth::require_user(&dapr, req, user, now.timestamp()).await?;
-            deliver::list(&dapr, req, user).await
+            let user =
+                service_kit::auth::require_user(dapr, req, user, ctx.now.timestamp()).await?;
+            deliver::list(dapr, req, &user).await
         }
         (&Method::POST, ["api", user, "notifications", id, "read"]) => {
-            service_kit::auth::require_user(&dapr, req, user, now.timestamp()).await?;
-            deliver::mark_read(&dapr, user, id).await
+            let user =
+                service_kit::auth::require_user(dapr, req, user, ctx.now.timestamp()).await?;
+            deliver::mark_read(dapr, &user, id).await
         }
         _ => Err(Problem::no_route(req)),
     }
-}
-
-fn subscriptions() -> Response {
-    let list: Vec<TopicSubscription> = ["task-events", "reminders"]
-        .iter()
-        .map(|topic| TopicSubscription {
-            pubsubname: PUBSUB.into(),
-            topic: (*topic).into(),
-            route: format!("/events/{topic}"),
-            dead_letter_topic: format!("{topic}-dlq"),
-        })
-        .collect();
-    subscriber::subscriptions(&list)
 }

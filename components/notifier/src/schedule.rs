@@ -3,10 +3,8 @@
 use chrono::{DateTime, Duration, Utc};
 use dapr_http::{DaprError, Job, StateOp, SubscriptionReply};
 use serde::{Deserialize, Serialize};
-use service_kit::{Dapr, Incoming, log, subscriber};
-use todo_domain::{
-    IncomingEvent, ReminderId, Task, TaskEvent, TaskEventType, reminder_job_name, validate_incoming,
-};
+use service_kit::{Ctx, Dapr, Incoming, subscriber};
+use todo_domain::{ReminderId, Task, TaskEvent, TaskEventType, Topic, reminder_job_name};
 
 use crate::STORE;
 
@@ -67,26 +65,21 @@ pub fn wanted_jobs(task: &Task, deleted: bool, now: DateTime<Utc>) -> Vec<Schedu
         .collect()
 }
 
-pub async fn on_task_event(dapr: &Dapr, req: &Incoming, now: DateTime<Utc>) -> SubscriptionReply {
-    const TOPIC: &str = "task-events";
-    let event = match subscriber::decode(req)
-        .and_then(|e| validate_incoming(&e.data).map_err(|e| e.to_string()))
-    {
-        Ok(IncomingEvent::Task(event)) => event,
-        Ok(IncomingEvent::Reminder(_)) => {
-            return subscriber::poison("notifier", TOPIC, req, "a reminder event on task-events");
-        }
-        Err(reason) => return subscriber::poison("notifier", TOPIC, req, &reason),
+pub async fn on_task_event(ctx: &Ctx, req: &Incoming) -> SubscriptionReply {
+    let event = match subscriber::task_event(ctx.service, Topic::TaskEvents, req) {
+        Ok(event) => event,
+        Err(dropped) => return dropped,
     };
     if !concerns_reminders(&event) {
         return SubscriptionReply::Success;
     }
-    match reconcile(dapr, &event, now).await {
+    match reconcile(&ctx.dapr, &event, ctx.now).await {
         Ok(()) => SubscriptionReply::Success,
         Err(e) => {
-            log::error(
+            tracing::error!(
+                event_id = %event.event_id,
+                error = %e,
                 "could not reschedule reminders; will retry",
-                &[("event_id", &event.event_id), ("error", &e)],
             );
             SubscriptionReply::Retry
         }
@@ -117,10 +110,7 @@ async fn reconcile(dapr: &Dapr, event: &TaskEvent, now: DateTime<Utc>) -> Result
     if let Some(current) = &stored
         && current.value.version.max(current.value.task.version) > event.task_version
     {
-        log::info(
-            "older task event ignored",
-            &[("event_id", &event.event_id), ("task_id", &task.id)],
-        );
+        tracing::info!(event_id = %event.event_id, task_id = %task.id, "older task event ignored");
         return Ok(());
     }
     let deleted = event.event_type == TaskEventType::Deleted;
@@ -156,27 +146,18 @@ async fn reconcile(dapr: &Dapr, event: &TaskEvent, now: DateTime<Utc>) -> Result
         dapr.schedule_job(&job.name, &Job::once_at(job.remind_at.to_rfc3339(), data))
             .await?;
         if !previous.contains(job) {
-            log::info(
+            tracing::info!(
+                user_id = %user,
+                task_id = %task.id,
+                job = %job.name,
+                remind_at = %job.remind_at,
                 "reminder scheduled",
-                &[
-                    ("user_id", &user),
-                    ("task_id", &task.id),
-                    ("job", &job.name),
-                    ("remind_at", &job.remind_at),
-                ],
             );
         }
     }
     for job in previous.iter().filter(|p| !wanted.contains(p)) {
         dapr.delete_job(&job.name).await?;
-        log::info(
-            "reminder cancelled",
-            &[
-                ("user_id", &user),
-                ("task_id", &task.id),
-                ("job", &job.name),
-            ],
-        );
+        tracing::info!(user_id = %user, task_id = %task.id, job = %job.name, "reminder cancelled");
     }
     Ok(())
 }

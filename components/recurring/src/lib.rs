@@ -10,32 +10,28 @@
 
 mod next;
 
-use dapr_http::TopicSubscription;
 use http::Method;
-use service_kit::{Incoming, Problem, Response, Settings, subscriber};
+use service_kit::{Ctx, Incoming, Problem, Response, subscriber};
 use spin_sdk::http_component;
+use todo_domain::Topic;
 
-const PUBSUB: &str = "pubsub";
-const TOPIC: &str = "task-events";
+/// The topic recurring consumes.
+const TOPICS: [Topic; 1] = [Topic::TaskEvents];
 
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
-    service_kit::serve(request, route).await
+    service_kit::serve("recurring", request, route).await
 }
 
-async fn route(request: &Incoming) -> Result<Response, Problem> {
-    Ok(match (&request.method, request.path().as_slice()) {
-        (&Method::GET, ["dapr", "subscribe"]) => subscriber::subscriptions(&[TopicSubscription {
-            pubsubname: PUBSUB.into(),
-            topic: TOPIC.into(),
-            route: format!("/events/{TOPIC}"),
-            dead_letter_topic: format!("{TOPIC}-dlq"),
-        }]),
-        (&Method::POST, ["events", "task-events"]) => {
-            let outcome =
-                next::on_task_event(&Settings::from_env().dapr_for(request), request).await;
-            subscriber::reply(outcome)
-        }
-        _ => return Err(Problem::no_route(request)),
-    })
+async fn route(ctx: &Ctx, request: &Incoming) -> Result<Response, Problem> {
+    match (&request.method, request.path().as_slice()) {
+        (&Method::GET, ["dapr", "subscribe"]) => Ok(subscriber::subscriptions(&TOPICS)),
+        (&Method::POST, ["events", _]) => match subscriber::delivered(request, &TOPICS) {
+            Some(topic) => Ok(subscriber::reply(
+                next::on_task_event(ctx, topic, request).await,
+            )),
+            None => Err(Problem::no_route(request)),
+        },
+        _ => Err(Problem::no_route(request)),
+    }
 }

@@ -3,10 +3,8 @@
 
 use dapr_http::SubscriptionReply;
 use http::Method;
-use service_kit::{Dapr, Incoming, log, subscriber};
-use todo_domain::{IncomingEvent, NewInstance, TaskEvent, TaskEventType, validate_incoming};
-
-use crate::TOPIC;
+use service_kit::{Ctx, Dapr, Incoming, subscriber};
+use todo_domain::{NewInstance, TaskEvent, TaskEventType, Topic};
 
 /// What a valid task event asks of this service.
 #[derive(Debug, PartialEq)]
@@ -33,32 +31,19 @@ fn plan(event: &TaskEvent) -> Plan {
     }
 }
 
-pub async fn on_task_event(dapr: &Dapr, request: &Incoming) -> SubscriptionReply {
-    let event = match subscriber::decode(request)
-        .and_then(|e| validate_incoming(&e.data).map_err(|e| e.to_string()))
-    {
-        Ok(IncomingEvent::Task(event)) => event,
-        Ok(IncomingEvent::Reminder(_)) => {
-            return subscriber::poison(
-                "recurring",
-                TOPIC,
-                request,
-                "a reminder event on task-events",
-            );
-        }
-        Err(reason) => return subscriber::poison("recurring", TOPIC, request, &reason),
+pub async fn on_task_event(ctx: &Ctx, topic: Topic, request: &Incoming) -> SubscriptionReply {
+    let event = match subscriber::task_event(ctx.service, topic, request) {
+        Ok(event) => event,
+        Err(dropped) => return dropped,
     };
     match plan(&event) {
         Plan::Skip(why) => {
             if event.event_type == TaskEventType::Completed {
-                log::info(
-                    "no next instance",
-                    &[("event_id", &event.event_id), ("reason", &why)],
-                );
+                tracing::info!(event_id = %event.event_id, reason = %why, "no next instance");
             }
             SubscriptionReply::Success
         }
-        Plan::Create(instance) => create(dapr, &event, &instance).await,
+        Plan::Create(instance) => create(&ctx.dapr, &event, &instance).await,
     }
 }
 
@@ -68,9 +53,10 @@ async fn create(dapr: &Dapr, event: &TaskEvent, instance: &NewInstance) -> Subsc
     let body = match serde_json::to_vec(instance) {
         Ok(body) => body,
         Err(e) => {
-            log::error(
+            tracing::error!(
+                event_id = %event.event_id,
+                error = %e,
                 "could not encode the next instance",
-                &[("event_id", &event.event_id), ("error", &e)],
             );
             return SubscriptionReply::Drop;
         }
@@ -86,44 +72,38 @@ async fn create(dapr: &Dapr, event: &TaskEvent, instance: &NewInstance) -> Subsc
     {
         Ok(response) => response,
         Err(e) => {
-            log::warn(
+            tracing::warn!(
+                event_id = %event.event_id,
+                error = %e,
                 "todo-api unreachable; will retry",
-                &[("event_id", &event.event_id), ("error", &e)],
             );
             return SubscriptionReply::Retry;
         }
     };
     let status = response.status();
     if status.is_success() {
-        log::info(
+        tracing::info!(
+            event_id = %event.event_id,
+            user_id = %event.user_id.as_str(),
+            task_id = %event.task_id,
+            occurrence = %instance.occurrence,
+            due_date = %instance.due_date,
+            created = %(status == http::StatusCode::CREATED),
             "next instance ensured",
-            &[
-                ("event_id", &event.event_id),
-                ("user_id", &event.user_id.as_str()),
-                ("task_id", &event.task_id),
-                ("occurrence", &instance.occurrence),
-                ("due_date", &instance.due_date),
-                ("created", &(status == http::StatusCode::CREATED)),
-            ],
         );
         SubscriptionReply::Success
     } else if status.is_client_error() {
         // todo-api refuses this instance for good (invalid or forbidden):
         // retrying cannot help; the event goes to the dead-letter topic.
-        log::warn(
+        tracing::warn!(
+            event_id = %event.event_id,
+            status = %status,
+            body = %(String::from_utf8_lossy(response.body())),
             "todo-api refused the next instance; dead-lettering the event",
-            &[
-                ("event_id", &event.event_id),
-                ("status", &status),
-                ("body", &String::from_utf8_lossy(response.body())),
-            ],
         );
         SubscriptionReply::Drop
     } else {
-        log::warn(
-            "todo-api failed; will retry",
-            &[("event_id", &event.event_id), ("status", &status)],
-        );
+        tracing::warn!(event_id = %event.event_id, status = %status, "todo-api failed; will retry");
         SubscriptionReply::Retry
     }
 }
@@ -132,6 +112,7 @@ async fn create(dapr: &Dapr, event: &TaskEvent, instance: &NewInstance) -> Subsc
 mod tests {
     use super::*;
     use serde_json::json;
+    use todo_domain::{IncomingEvent, validate_incoming};
 
     fn event(task: serde_json::Value, event_type: &str) -> TaskEvent {
         let value = json!({

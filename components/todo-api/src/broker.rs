@@ -12,7 +12,6 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dapr_http::{DaprClient, DaprError, StateOp, Transport};
-use service_kit::log;
 
 use crate::records::{self, BROKER_KEY, BrokerMark, STORE};
 
@@ -26,14 +25,14 @@ pub async fn mark_down<T: Transport>(dapr: &DaprClient<T>, now: DateTime<Utc>) {
         down_until: Some(now + DOWN_FOR),
     };
     if let Err(e) = put(dapr, &mark).await {
-        log::warn("could not mark the broker down", &[("error", &e)]);
+        tracing::warn!(error = %e, "could not mark the broker down");
     }
 }
 
 /// Clears the mark after a successful publish; best effort.
 pub async fn mark_up<T: Transport>(dapr: &DaprClient<T>) {
     if let Err(e) = put(dapr, &BrokerMark::default()).await {
-        log::warn("could not mark the broker up", &[("error", &e)]);
+        tracing::warn!(error = %e, "could not mark the broker up");
     }
 }
 

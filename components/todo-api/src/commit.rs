@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use dapr_http::{DaprClient, DaprError, StateOp, Transport};
 use todo_domain::{Task, TaskEvent, TaskSummary};
 
+use crate::contention::back_off;
 use crate::migrate;
 use crate::outbox;
 use crate::records::{
@@ -169,6 +170,7 @@ pub async fn commit<T: Transport, E>(
         let entry = OutboxEntry {
             seq: event.seq,
             event: event.clone(),
+            reached: Vec::new(),
         };
         ops.push(StateOp::replace_read(
             meta_key(user),
@@ -204,15 +206,6 @@ pub fn put_summary(chunk: &mut Vec<TaskSummary>, id: u64, summary: Option<TaskSu
         (Err(at), Some(summary)) => chunk.insert(at, summary),
         (Err(_), None) => {}
     }
-}
-
-/// Waits a random 0..2^attempt ms (at most 64 ms) after a lost race, so
-/// that writers of one user who keep colliding spread out. Each request
-/// has its own instance, so sleeping blocks no one else.
-pub fn back_off(attempt: usize) {
-    let ceiling_ms = 1u128 << attempt.min(6);
-    let jitter_ms = uuid::Uuid::new_v4().as_u128() % ceiling_ms;
-    std::thread::sleep(std::time::Duration::from_millis(jitter_ms as u64));
 }
 
 /// Recurring instances carry the key they were created under, so a

@@ -21,6 +21,8 @@ pub struct FakeSidecar {
     pub published: RefCell<Vec<(String, Value)>>,
     /// Publishes fail while set.
     pub broker_down: Cell<bool>,
+    /// Publishes to this topic fail (one producer answering before the other).
+    pub refused_topic: RefCell<Option<String>>,
     /// Transactions fail (as a lost sidecar would) once this many more succeeded.
     pub transactions_before_crash: Cell<Option<usize>>,
 }
@@ -182,7 +184,8 @@ impl Transport for &FakeSidecar {
             }
             ("POST", ["publish", _, topic]) => {
                 self.calls.borrow_mut().push(format!("publish {topic}"));
-                if self.broker_down.get() {
+                if self.broker_down.get() || self.refused_topic.borrow().as_deref() == Some(*topic)
+                {
                     reply(
                         500,
                         br#"{"errorCode":"ERR_PUBSUB_PUBLISH_MESSAGE","message":"broker down"}"#

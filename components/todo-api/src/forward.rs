@@ -4,7 +4,7 @@
 
 use service_kit::{Incoming, Problem, Response};
 
-use crate::context::Ctx;
+use service_kit::Ctx;
 
 pub async fn to(ctx: &Ctx, app_id: &str, req: &Incoming) -> Result<Response, Problem> {
     let headers: Vec<_> = [http::header::AUTHORIZATION, http::header::CONTENT_TYPE]

@@ -9,7 +9,7 @@
 mod broker;
 mod chat;
 mod commit;
-mod context;
+mod contention;
 #[cfg(test)]
 mod fake_sidecar;
 mod forward;
@@ -29,8 +29,5 @@ use spin_sdk::http_component;
 
 #[http_component]
 async fn handle(request: http::Request<Vec<u8>>) -> Response {
-    service_kit::serve(request, async |request| {
-        routes::route(&context::Ctx::for_request(request), request).await
-    })
-    .await
+    service_kit::serve("todo-api", request, routes::route).await
 }

@@ -13,9 +13,9 @@ use serde_json::{Map, Value, json};
 use service_kit::{Incoming, Problem, Response};
 use todo_domain::{CompletionInput, NewTask, TaskPatch, TaskQuery, UserId};
 
-use crate::context::Ctx;
 use crate::store;
 use crate::tasks;
+use service_kit::Ctx;
 
 /// The protocol revision this server speaks.
 const PROTOCOL_VERSION: &str = "2025-06-18";
@@ -35,8 +35,8 @@ const INVALID_REQUEST: i64 = -32600;
 const METHOD_NOT_FOUND: i64 = -32601;
 const INVALID_PARAMS: i64 = -32602;
 
-pub async fn mcp(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
-    let owner = tasks::user_id(user)?;
+pub async fn mcp(ctx: &Ctx, req: &Incoming, user: &UserId) -> Result<Response, Problem> {
+    let owner = user.clone();
     let message = req.json()?;
     let call = match Call::parse(&message) {
         Ok(call) => call,
@@ -240,50 +240,45 @@ async fn run(
     tool: &str,
     mut arguments: Map<String, Value>,
 ) -> Result<Value, Problem> {
-    let user = owner.as_str();
     let view = |task: todo_domain::Task| json!({ "task": task.view(ctx.now) });
     match tool {
         "add_task" => {
-            let new = NewTask::from_json(&Value::Object(arguments)).map_err(tasks::invalid)?;
+            let new = NewTask::from_json(&Value::Object(arguments)).map_err(Problem::invalid)?;
             Ok(view(tasks::create_task(ctx, owner, new).await?))
         }
         "list_tasks" => {
             let pairs = query_pairs(&arguments).map_err(Problem::invalid)?;
-            let query = TaskQuery::from_pairs(&pairs).map_err(tasks::invalid)?;
-            let listing = store::list(&ctx.dapr, user, &query, ctx.now).await?;
+            let query = TaskQuery::from_pairs(&pairs).map_err(Problem::invalid)?;
+            let listing = store::list(&ctx.dapr, owner, &query, ctx.now).await?;
             Ok(json!(listing.page(ctx.now)))
         }
         "get_task" => {
             let id = task_id(&mut arguments)?;
-            let task = store::task(&ctx.dapr, user, id)
+            let task = store::task(&ctx.dapr, owner, id)
                 .await?
                 .ok_or_else(|| tasks::not_found(id))?;
             Ok(view(task))
         }
         "update_task" => {
             let id = task_id(&mut arguments)?;
-            let patch = TaskPatch::from_json(&Value::Object(arguments)).map_err(tasks::invalid)?;
-            Ok(view(tasks::patch_task(ctx, user, id, patch, None).await?))
+            let patch =
+                TaskPatch::from_json(&Value::Object(arguments)).map_err(Problem::invalid)?;
+            Ok(view(tasks::patch_task(ctx, owner, id, patch, None).await?))
         }
         "complete_task" => {
             let id = task_id(&mut arguments)?;
             arguments.entry("completed").or_insert(Value::Bool(true));
             let input =
-                CompletionInput::from_json(&Value::Object(arguments)).map_err(tasks::invalid)?;
-            let task =
-                tasks::edit_task(
-                    ctx,
-                    user,
-                    id,
-                    None,
-                    |task| Ok(task.complete(input, ctx.now)),
-                )
-                .await?;
+                CompletionInput::from_json(&Value::Object(arguments)).map_err(Problem::invalid)?;
+            let task = tasks::edit_task(ctx, owner, id, None, |task| {
+                Ok(task.complete(input, ctx.now))
+            })
+            .await?;
             Ok(view(task))
         }
         "delete_task" => {
             let id = task_id(&mut arguments)?;
-            Ok(view(tasks::delete_task(ctx, user, id, None).await?))
+            Ok(view(tasks::delete_task(ctx, owner, id, None).await?))
         }
         other => Err(Problem::internal(format!(
             "tool '{other}' is listed but not run"
@@ -295,10 +290,10 @@ async fn run(
 fn task_id(arguments: &mut Map<String, Value>) -> Result<u64, Problem> {
     match arguments.remove("task_id").as_ref().and_then(Value::as_u64) {
         Some(id) if id > 0 => Ok(id),
-        _ => Err(Problem::invalid(vec![service_kit::FieldError {
-            field: "task_id".into(),
-            message: "is required: the id of one of your tasks (list_tasks shows them)".into(),
-        }])),
+        _ => Err(Problem::invalid_field(
+            "task_id",
+            "is required: the id of one of your tasks (list_tasks shows them)",
+        )),
     }
 }
 
@@ -323,10 +318,10 @@ fn query_pairs(
         };
         match text {
             Some(text) => pairs.push((key.clone(), text)),
-            None => errors.push(service_kit::FieldError {
-                field: key.clone(),
-                message: "must be text, a number, true/false or a list of text".into(),
-            }),
+            None => errors.push(service_kit::FieldError::new(
+                key.clone(),
+                "must be text, a number, true/false or a list of text",
+            )),
         }
     }
     if errors.is_empty() {

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use dapr_http::{DaprClient, DaprError, StateOp, Transport};
 use todo_domain::{Task, TaskSummary};
 
-use crate::commit::back_off;
+use crate::contention::back_off;
 use crate::records::{
     self, LAYOUT, STORE, chunk_key, chunk_of, json, meta_key, old_bucket_key, task_key,
 };

@@ -27,16 +27,15 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use dapr_http::{DaprClient, DaprError, Job, StateOp, Transport};
-use service_kit::log;
 use todo_domain::TaskEvent;
 
 use crate::broker;
 use crate::records::{self, Meta, OutboxEntry, STORE};
 
 /// The pub/sub component and topics.
-const PUBSUB: &str = "pubsub";
-const TASK_EVENTS: &str = "task-events";
-const TASK_UPDATES: &str = "task-updates";
+const PUBSUB: &str = todo_domain::names::PUBSUB;
+const TASK_EVENTS: &str = todo_domain::Topic::TaskEvents.name();
+const TASK_UPDATES: &str = todo_domain::Topic::TaskUpdates.name();
 /// The relay publishes at most this many entries per run, then re-arms.
 const RELAY_BATCH: u64 = 500;
 /// When the safety-net relay fires after a write arms it.
@@ -92,26 +91,76 @@ pub async fn ensure_relay<T: Transport>(
     match arm(dapr, user, latest).await {
         Ok(()) => Some(latest),
         Err(e) => {
-            log::warn(
-                "could not arm the outbox relay",
-                &[("user_id", &user), ("error", &e)],
-            );
+            tracing::warn!(user_id = %user, error = %e, "could not arm the outbox relay");
             None
         }
     }
 }
 
-/// Publishes one change's events: the two topics side by side (each keeps
-/// the user's order on its own; nothing orders one topic against the other).
-async fn publish<T: Transport>(dapr: &DaprClient<T>, event: &TaskEvent) -> Result<(), DaprError> {
+/// A publish of one change that failed part-way.
+struct PublishFailure {
+    /// Every topic the change has reached so far (to record in its outbox
+    /// entry, so a retry skips them).
+    reached: Vec<String>,
+    /// Whether this attempt reached a topic not recorded before.
+    progressed: bool,
+    error: DaprError,
+}
+
+/// Publishes one change's events to the topics it has not `reached` yet:
+/// the two side by side (each keeps the user's order on its own; nothing
+/// orders one topic against the other).
+async fn publish<T: Transport>(
+    dapr: &DaprClient<T>,
+    event: &TaskEvent,
+    reached: &[String],
+) -> Result<(), PublishFailure> {
     let user = event.user_id.as_str();
     let update = event.device_update();
+    let done = |topic: &str| reached.iter().any(|t| t == topic);
     let (events, updates) = futures_util::future::join(
-        dapr.publish(PUBSUB, TASK_EVENTS, event, user),
-        dapr.publish(PUBSUB, TASK_UPDATES, &update, user),
+        async {
+            if done(TASK_EVENTS) {
+                return Ok(());
+            }
+            dapr.publish(PUBSUB, TASK_EVENTS, event, user).await
+        },
+        async {
+            if done(TASK_UPDATES) {
+                return Ok(());
+            }
+            dapr.publish(PUBSUB, TASK_UPDATES, &update, user).await
+        },
     )
     .await;
-    events.and(updates)
+    let mut now_reached = reached.to_vec();
+    for (topic, result) in [(TASK_EVENTS, &events), (TASK_UPDATES, &updates)] {
+        if result.is_ok() && !done(topic) {
+            now_reached.push(topic.to_owned());
+        }
+    }
+    match events.and(updates) {
+        Ok(()) => Ok(()),
+        Err(error) => Err(PublishFailure {
+            progressed: now_reached.len() > reached.len(),
+            reached: now_reached,
+            error,
+        }),
+    }
+}
+
+/// The outbox entry of `event` recording the topics it has `reached`.
+fn entry_op(event: &TaskEvent, reached: Vec<String>) -> Result<StateOp, DaprError> {
+    let entry = OutboxEntry {
+        seq: event.seq,
+        event: event.clone(),
+        reached,
+    };
+    Ok(StateOp::upsert(
+        records::outbox_key(event.user_id.as_str(), event.seq),
+        records::json(&entry)?,
+        None,
+    ))
 }
 
 /// Publishes a just-committed change inline (`Committed::publish_inline`).
@@ -124,31 +173,43 @@ pub async fn publish_committed<T: Transport>(
     now: DateTime<Utc>,
 ) {
     let user = event.user_id.as_str();
-    match publish(dapr, event).await {
+    match publish(dapr, event, &[]).await {
         Ok(()) => {
             let delete = [StateOp::delete(records::outbox_key(user, event.seq), None)];
             if let Err(e) = dapr.transact_state(STORE, &delete).await {
                 // Harmless: the relay finds it and publishes it again; consumers dedupe.
-                log::warn(
-                    "could not clear a published outbox entry",
-                    &[("user_id", &user), ("error", &e)],
-                );
+                tracing::warn!(user_id = %user, error = %e, "could not clear a published outbox entry");
             }
         }
-        Err(e) => {
-            log::warn(
-                "publish failed; the outbox relay will retry",
-                &[("user_id", &user), ("seq", &event.seq), ("error", &e)],
-            );
+        Err(failure) => {
+            tracing::warn!(user_id = %user, seq = %event.seq, error = %failure.error, "publish failed; the outbox relay will retry");
+            // Before the user is marked backed up: until then the relay
+            // leaves this young entry alone.
+            if failure.progressed {
+                record_reached(dapr, event, failure.reached).await;
+            }
             broker::mark_down(dapr, now).await;
             mark_backed_up(dapr, user).await;
             if let Err(e) = arm(dapr, user, Utc::now() + RETRY_DELAY).await {
-                log::warn(
-                    "could not re-arm the outbox relay",
-                    &[("user_id", &user), ("error", &e)],
-                );
+                tracing::warn!(user_id = %user, error = %e, "could not re-arm the outbox relay");
             }
         }
+    }
+}
+
+/// Records in `event`'s outbox entry the topics it reached; best effort (a
+/// lost record costs those topics a duplicate record, which consumers dedupe).
+async fn record_reached<T: Transport>(
+    dapr: &DaprClient<T>,
+    event: &TaskEvent,
+    reached: Vec<String>,
+) {
+    let result = match entry_op(event, reached) {
+        Ok(op) => dapr.transact_state(STORE, &[op]).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        tracing::warn!(user_id = %event.user_id.as_str(), error = %e, "could not record the topics a change reached");
     }
 }
 
@@ -202,20 +263,21 @@ pub async fn relay<T: Transport>(
         through: last,
         published: Vec::new(),
         failed: false,
+        reached: None,
     };
     for entry in &pending {
         if !meta.backlog && entry.event.occurred_at > now - INLINE_GRACE {
             progress.through = entry.seq - 1;
             break;
         }
-        if let Err(e) = publish(dapr, &entry.event).await {
-            log::warn(
-                "relay could not publish; retrying in 2s",
-                &[("user_id", &user), ("seq", &entry.seq), ("error", &e)],
-            );
+        if let Err(failure) = publish(dapr, &entry.event, &entry.reached).await {
+            tracing::warn!(user_id = %user, seq = %entry.seq, error = %failure.error, "relay could not publish; retrying in 2s");
             broker::mark_down(dapr, now).await;
             progress.through = entry.seq - 1;
             progress.failed = true;
+            if failure.progressed {
+                progress.reached = Some(entry_op(&entry.event, failure.reached)?);
+            }
             break;
         }
         progress.published.push(entry.seq);
@@ -224,10 +286,7 @@ pub async fn relay<T: Transport>(
         broker::mark_up(dapr).await;
     }
     if !progress.published.is_empty() {
-        log::info(
-            "relay published pending events",
-            &[("user_id", &user), ("count", &progress.published.len())],
-        );
+        tracing::info!(user_id = %user, count = %progress.published.len(), "relay published pending events");
     }
     match settle(dapr, user, &progress, now).await? {
         Some(at) => arm(dapr, user, at).await,
@@ -243,6 +302,8 @@ struct Progress {
     published: Vec<u64>,
     /// A publish failed: the user is backed up until the relay catches up.
     failed: bool,
+    /// The failed entry with the topics it did reach, to record.
+    reached: Option<StateOp>,
 }
 
 /// Records the relay's progress and when it runs again (`None`: the outbox
@@ -267,6 +328,7 @@ async fn settle<T: Transport>(
             .published
             .iter()
             .map(|seq| StateOp::delete(records::outbox_key(user, *seq), None))
+            .chain(progress.reached.clone())
             .collect();
         let value = serde_json::to_value(&meta).map_err(|source| DaprError::Encode {
             operation: "relay progress".into(),

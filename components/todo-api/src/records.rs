@@ -31,7 +31,7 @@ use serde_json::value::RawValue;
 use todo_domain::{TaskEvent, TaskSummary};
 
 /// todo-api's state store component.
-pub const STORE: &str = "todo-state";
+pub const STORE: &str = todo_domain::names::store::TODO_API;
 /// Task ids per index chunk (and per bucket of the old layout).
 pub const CHUNK: u64 = 128;
 /// The layout [`Meta::layout`] names when a user's tasks are stored as above.
@@ -83,6 +83,12 @@ fn is_zero(n: &u64) -> bool {
 pub struct OutboxEntry {
     pub seq: u64,
     pub event: TaskEvent,
+    /// The topics this change already reached when a publish to the other
+    /// failed (after a broker outage one topic's producer may answer before
+    /// the other's): a retry publishes only the rest, so no topic gets the
+    /// change's record twice.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reached: Vec<String>,
 }
 
 /// Whether the broker was found unreachable a moment ago (see `broker`).

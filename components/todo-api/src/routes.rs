@@ -4,9 +4,10 @@
 
 use http::Method;
 use service_kit::{Incoming, Problem, Response};
+use todo_domain::UserId;
 
-use crate::context::Ctx;
 use crate::{chat, forward, mcp, outbox, tasks, web};
+use service_kit::Ctx;
 
 const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -25,11 +26,13 @@ pub async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
             None => Err(Problem::not_found(format!("no job handler for '{job}'"))),
         },
         (&Method::POST, ["internal", "users", user, "instances"]) => {
-            tasks::create_instance(ctx, req, user).await
+            let user = service_kit::auth::user_in_path(user)?;
+            tasks::create_instance(ctx, req, &user).await
         }
         (_, ["api", user, rest @ ..]) => {
-            service_kit::auth::require_user(&ctx.dapr, req, user, ctx.now.timestamp()).await?;
-            user_route(ctx, req, user, rest).await
+            let user =
+                service_kit::auth::require_user(&ctx.dapr, req, user, ctx.now.timestamp()).await?;
+            user_route(ctx, req, &user, rest).await
         }
         _ if web::handles(req) => web::serve(ctx, req).await,
         _ => Err(Problem::no_route(req)),
@@ -39,11 +42,9 @@ pub async fn route(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
 async fn user_route(
     ctx: &Ctx,
     req: &Incoming,
-    user: &str,
+    user: &UserId,
     rest: &[&str],
 ) -> Result<Response, Problem> {
-    // Only valid user ids own data; a token may name anything.
-    tasks::user_id(user)?;
     // A path that exists but does not take this method: 405 before anything
     // else reads it (`PUT /tasks/calendar` is not a task id).
     if let Some(allow) = allowed_methods(rest).filter(|allow| !allow.contains(&req.method)) {
@@ -69,7 +70,7 @@ async fn user_route(
             tasks::create(ctx, req, user, tasks::Kind::Recurring).await
         }
         (&Method::POST, ["tasks", "reminder"]) => tasks::add_reminder(ctx, req, user).await,
-        (&Method::POST, ["tasks", "preview"]) => web::preview(ctx, req, user),
+        (&Method::POST, ["tasks", "preview"]) => web::preview(ctx, req),
         (&Method::GET, ["tasks", task]) => tasks::get(ctx, user, id(task)?).await,
         (&Method::PUT, ["tasks", task]) => tasks::replace(ctx, req, user, id(task)?).await,
         (&Method::PATCH, ["tasks", task]) => tasks::patch(ctx, req, user, id(task)?).await,

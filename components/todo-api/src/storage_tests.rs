@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::json;
-use todo_domain::{NewTask, Task, TaskEvent, TaskPatch, TaskQuery, UserId};
+use todo_domain::{NewTask, Task, TaskEvent, TaskPatch, TaskQuery, Topic, UserId};
 
 use crate::commit::{self, Change, Target};
 use crate::fake_sidecar::{FakeSidecar, block_on};
@@ -207,9 +207,51 @@ fn while_the_broker_is_down_events_wait_in_the_outbox_and_the_relay_publishes_th
         .borrow()
         .iter()
         .map(|(topic, data)| (topic.clone(), data["seq"].as_u64().unwrap_or(0)))
-        .filter(|(topic, _)| topic == "task-events")
+        .filter(|(topic, _)| topic == Topic::TaskEvents.name())
         .collect();
-    assert_eq!(seqs, [("task-events".into(), 2), ("task-events".into(), 3)]);
+    let events = || Topic::TaskEvents.name().to_owned();
+    assert_eq!(seqs, [(events(), 2), (events(), 3)]);
+    assert!(sidecar.keys("u:alice:out:").is_empty());
+    assert!(!meta(&sidecar).backlog);
+}
+
+#[test]
+fn a_change_that_reached_one_topic_is_retried_on_the_other_alone() {
+    let sidecar = FakeSidecar::default();
+    create(&sidecar, "before");
+    // task-events takes the change, task-updates refuses it.
+    *sidecar.refused_topic.borrow_mut() = Some(Topic::TaskUpdates.name().into());
+    create(&sidecar, "half published");
+    assert!(meta(&sidecar).backlog);
+    let later = now() + TimeDelta::seconds(30);
+    // The relay's first retry still meets the refusal: nothing goes out twice.
+    block_on(outbox::relay(&sidecar.client(), USER, later)).unwrap();
+    *sidecar.refused_topic.borrow_mut() = None;
+    block_on(outbox::relay(
+        &sidecar.client(),
+        USER,
+        later + TimeDelta::seconds(30),
+    ))
+    .unwrap();
+    let records = |topic: &str| -> Vec<u64> {
+        sidecar
+            .published
+            .borrow()
+            .iter()
+            .filter(|(t, _)| t == topic)
+            .map(|(_, data)| data["seq"].as_u64().unwrap_or(0))
+            .collect()
+    };
+    assert_eq!(
+        records(Topic::TaskEvents.name()),
+        [1, 2],
+        "one task-events record each"
+    );
+    assert_eq!(
+        records(Topic::TaskUpdates.name()),
+        [1, 2],
+        "task-updates catches up"
+    );
     assert!(sidecar.keys("u:alice:out:").is_empty());
     assert!(!meta(&sidecar).backlog);
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
 use dapr_http::{DaprClient, DaprError, Transport};
-use todo_domain::{CalendarQuery, Page, Selection, Task, TaskQuery, TaskSummary, micros};
+use todo_domain::{CalendarQuery, Page, Selection, Task, TaskQuery, TaskSummary, TaskView, micros};
 
 use crate::migrate;
 pub use crate::records::STORE;
@@ -64,7 +64,7 @@ pub struct Listing {
 
 impl Listing {
     /// The page as the API answers it.
-    pub fn page(&self, now: DateTime<Utc>) -> Page<'_> {
+    pub fn page(&self, now: DateTime<Utc>) -> Page<TaskView<'_>> {
         self.selection.page(|id| self.tasks.get(&id), now)
     }
 }

@@ -2,16 +2,16 @@
 
 use dapr_http::DaprError;
 use http::StatusCode;
-use service_kit::{FieldError, Incoming, Problem, Response};
+use service_kit::{Incoming, Problem, Response};
 use todo_domain::{
     CalendarQuery, Changes, CompletionInput, DueDateChange, NewInstance, NewTask, ReminderInput,
-    Task, TaskEvent, TaskPatch, TaskQuery, UserId, ValidationErrors,
+    Task, TaskEvent, TaskPatch, TaskQuery, UserId,
 };
 
 use crate::commit::{self, Change, Target};
-use crate::context::Ctx;
 use crate::outbox;
 use crate::store;
+use service_kit::Ctx;
 
 /// Which create endpoint was called.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -20,27 +20,6 @@ pub enum Kind {
     Any,
     /// `POST /tasks/recurring`: a recurrence rule is required.
     Recurring,
-}
-
-pub(crate) fn invalid(errors: ValidationErrors) -> Problem {
-    Problem::invalid(
-        errors
-            .into_vec()
-            .into_iter()
-            .map(|e| FieldError {
-                field: e.field,
-                message: e.message,
-            })
-            .collect(),
-    )
-}
-
-pub(crate) fn user_id(user: &str) -> Result<UserId, Problem> {
-    UserId::parse(user).map_err(|_| {
-        Problem::bad_request(format!(
-            "'{user}' is not a valid user id: use 1-64 letters, digits or _ . @ -"
-        ))
-    })
 }
 
 pub(crate) fn not_found(id: u64) -> Problem {
@@ -132,19 +111,20 @@ fn event_id() -> String {
 /// that following its parents never leads back to the task itself.
 async fn check_parent(
     ctx: &Ctx,
-    user: &str,
+    user: &UserId,
     parent: Option<u64>,
     own_id: Option<u64>,
 ) -> Result<(), Problem> {
     let Some(parent) = parent else { return Ok(()) };
     let links = store::parent_links(&ctx.dapr, user, parent, todo_domain::MAX_PARENT_DEPTH).await?;
-    todo_domain::check_parent(own_id, parent, |id| links.get(&id).copied()).map_err(invalid)
+    todo_domain::check_parent(own_id, parent, |id| links.get(&id).copied())
+        .map_err(Problem::invalid)
 }
 
 /// Commits a change and publishes its events; shared by every write.
 async fn write(
     ctx: &Ctx,
-    user: &str,
+    user: &UserId,
     target: Target,
     decide: impl FnMut(commit::Snapshot<'_>) -> Result<Change, Problem>,
 ) -> Result<Change, Problem> {
@@ -169,30 +149,28 @@ async fn write(
 pub async fn create(
     ctx: &Ctx,
     req: &Incoming,
-    user: &str,
+    user: &UserId,
     kind: Kind,
 ) -> Result<Response, Problem> {
-    let owner = user_id(user)?;
-    let new = NewTask::from_json(&req.json()?).map_err(invalid)?;
+    let new = NewTask::from_json(&req.json()?).map_err(Problem::invalid)?;
     if kind == Kind::Recurring && new.recurrence.is_none() {
-        return Err(invalid(ValidationErrors::single(
+        return Err(Problem::invalid_field(
             "recurrence",
             "POST /tasks/recurring needs a recurrence rule, e.g. {\"frequency\": \"weekly\"}",
-        )));
+        ));
     }
-    let task = create_task(ctx, &owner, new).await?;
+    let task = create_task(ctx, user, new).await?;
     Ok(task_response(StatusCode::CREATED, &task, ctx))
 }
 
 /// Creates a task for `owner` from a validated body; shared by REST and chat.
 pub(crate) async fn create_task(ctx: &Ctx, owner: &UserId, new: NewTask) -> Result<Task, Problem> {
-    let user = owner.as_str();
-    check_parent(ctx, user, new.parent_task_id, None).await?;
+    check_parent(ctx, owner, new.parent_task_id, None).await?;
     let series = new
         .recurrence
         .is_some()
         .then(|| uuid::Uuid::new_v4().to_string());
-    let change = write(ctx, user, Target::New, |snap| {
+    let change = write(ctx, owner, Target::New, |snap| {
         let task = Task::create(
             snap.meta.next_id,
             owner.clone(),
@@ -210,27 +188,26 @@ pub(crate) async fn create_task(ctx: &Ctx, owner: &UserId, new: NewTask) -> Resu
     }
 }
 
-pub async fn list(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
-    let query = TaskQuery::from_pairs(&req.query).map_err(invalid)?;
+pub async fn list(ctx: &Ctx, req: &Incoming, user: &UserId) -> Result<Response, Problem> {
+    let query = TaskQuery::from_pairs(&req.query).map_err(Problem::invalid)?;
     let listing = store::list(&ctx.dapr, user, &query, ctx.now).await?;
     Ok(service_kit::json(StatusCode::OK, &listing.page(ctx.now)))
 }
 
 /// `GET /tasks/search`: the list's engine, for a search that names what it looks for.
-pub async fn search(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
+pub async fn search(ctx: &Ctx, req: &Incoming, user: &UserId) -> Result<Response, Problem> {
     if req.query_value("q").is_none_or(|q| q.trim().is_empty()) {
-        return Err(Problem::invalid(vec![FieldError {
-            field: "q".into(),
-            message: "is required: the words to look for in titles, descriptions and tags \
-                      (GET /tasks lists without searching)"
-                .into(),
-        }]));
+        return Err(Problem::invalid_field(
+            "q",
+            "is required: the words to look for in titles, descriptions and tags \
+             (GET /tasks lists without searching)",
+        ));
     }
     list(ctx, req, user).await
 }
 
-pub async fn calendar(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
-    let query = CalendarQuery::from_pairs(&req.query).map_err(invalid)?;
+pub async fn calendar(ctx: &Ctx, req: &Incoming, user: &UserId) -> Result<Response, Problem> {
+    let query = CalendarQuery::from_pairs(&req.query).map_err(Problem::invalid)?;
     let tasks = store::calendar_tasks(&ctx.dapr, user, &query).await?;
     Ok(service_kit::json(
         StatusCode::OK,
@@ -238,7 +215,7 @@ pub async fn calendar(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response,
     ))
 }
 
-pub async fn get(ctx: &Ctx, user: &str, id: u64) -> Result<Response, Problem> {
+pub async fn get(ctx: &Ctx, user: &UserId, id: u64) -> Result<Response, Problem> {
     let task = store::task(&ctx.dapr, user, id)
         .await?
         .ok_or_else(|| not_found(id))?;
@@ -249,7 +226,7 @@ pub async fn get(ctx: &Ctx, user: &str, id: u64) -> Result<Response, Problem> {
 async fn modify(
     ctx: &Ctx,
     req: &Incoming,
-    user: &str,
+    user: &UserId,
     id: u64,
     body_version: Option<u64>,
     edit: impl FnMut(&mut Task) -> Result<Changes, Problem>,
@@ -263,7 +240,7 @@ async fn modify(
 /// as one committed change; shared by REST and chat.
 pub(crate) async fn edit_task(
     ctx: &Ctx,
-    user: &str,
+    user: &UserId,
     id: u64,
     expected: Option<Precondition>,
     mut edit: impl FnMut(&mut Task) -> Result<Changes, Problem>,
@@ -287,17 +264,22 @@ pub(crate) async fn edit_task(
     }
 }
 
-pub async fn replace(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
-    let new = NewTask::from_json(&req.json()?).map_err(invalid)?;
+pub async fn replace(
+    ctx: &Ctx,
+    req: &Incoming,
+    user: &UserId,
+    id: u64,
+) -> Result<Response, Problem> {
+    let new = NewTask::from_json(&req.json()?).map_err(Problem::invalid)?;
     check_parent(ctx, user, new.parent_task_id, Some(id)).await?;
     modify(ctx, req, user, id, new.expected_version, |task| {
-        task.replace(new.clone(), ctx.now).map_err(invalid)
+        task.replace(new.clone(), ctx.now).map_err(Problem::invalid)
     })
     .await
 }
 
-pub async fn patch(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
-    let patch = TaskPatch::from_json(&req.json()?).map_err(invalid)?;
+pub async fn patch(ctx: &Ctx, req: &Incoming, user: &UserId, id: u64) -> Result<Response, Problem> {
+    let patch = TaskPatch::from_json(&req.json()?).map_err(Problem::invalid)?;
     let expected = precondition(req, patch.expected_version)?;
     let task = patch_task(ctx, user, id, patch, expected).await?;
     Ok(task_response(StatusCode::OK, &task, ctx))
@@ -306,7 +288,7 @@ pub async fn patch(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Res
 /// Applies a validated patch to task `id`; shared by REST and chat.
 pub(crate) async fn patch_task(
     ctx: &Ctx,
-    user: &str,
+    user: &UserId,
     id: u64,
     patch: TaskPatch,
     expected: Option<Precondition>,
@@ -315,13 +297,19 @@ pub(crate) async fn patch_task(
         check_parent(ctx, user, Some(parent), Some(id)).await?;
     }
     edit_task(ctx, user, id, expected, |task| {
-        task.apply_patch(patch.clone(), ctx.now).map_err(invalid)
+        task.apply_patch(patch.clone(), ctx.now)
+            .map_err(Problem::invalid)
     })
     .await
 }
 
-pub async fn complete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
-    let input = CompletionInput::from_json(&req.json()?).map_err(invalid)?;
+pub async fn complete(
+    ctx: &Ctx,
+    req: &Incoming,
+    user: &UserId,
+    id: u64,
+) -> Result<Response, Problem> {
+    let input = CompletionInput::from_json(&req.json()?).map_err(Problem::invalid)?;
     modify(ctx, req, user, id, None, |task| {
         Ok(task.complete(input, ctx.now))
     })
@@ -331,28 +319,34 @@ pub async fn complete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<
 pub async fn change_due(
     ctx: &Ctx,
     req: &Incoming,
-    user: &str,
+    user: &UserId,
     id: u64,
 ) -> Result<Response, Problem> {
-    let input = DueDateChange::from_json(&req.json()?).map_err(invalid)?;
+    let input = DueDateChange::from_json(&req.json()?).map_err(Problem::invalid)?;
     modify(ctx, req, user, id, None, |task| {
-        task.change_due(input.clone(), ctx.now).map_err(invalid)
+        task.change_due(input.clone(), ctx.now)
+            .map_err(Problem::invalid)
     })
     .await
 }
 
-pub async fn add_reminder(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
-    let input = ReminderInput::from_json(&req.json()?).map_err(invalid)?;
+pub async fn add_reminder(ctx: &Ctx, req: &Incoming, user: &UserId) -> Result<Response, Problem> {
+    let input = ReminderInput::from_json(&req.json()?).map_err(Problem::invalid)?;
     let id = input.task_id;
     modify(ctx, req, user, id, None, |task| {
         task.add_reminder(input.spec.clone(), ctx.now)
             .map(|(_, changes)| changes)
-            .map_err(invalid)
+            .map_err(Problem::invalid)
     })
     .await
 }
 
-pub async fn delete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Response, Problem> {
+pub async fn delete(
+    ctx: &Ctx,
+    req: &Incoming,
+    user: &UserId,
+    id: u64,
+) -> Result<Response, Problem> {
     delete_task(ctx, user, id, precondition(req, None)?).await?;
     Ok(service_kit::empty(StatusCode::NO_CONTENT))
 }
@@ -360,7 +354,7 @@ pub async fn delete(ctx: &Ctx, req: &Incoming, user: &str, id: u64) -> Result<Re
 /// Deletes task `id` and returns its last state; shared by REST and chat.
 pub(crate) async fn delete_task(
     ctx: &Ctx,
-    user: &str,
+    user: &UserId,
     id: u64,
     expected: Option<Precondition>,
 ) -> Result<Task, Problem> {
@@ -379,7 +373,11 @@ pub(crate) async fn delete_task(
 /// `POST /internal/users/{user}/instances`: the next instance of a recurring
 /// task, from the recurring service. Idempotent per (series, occurrence):
 /// a repeated request answers 200 with the id created the first time.
-pub async fn create_instance(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
+pub async fn create_instance(
+    ctx: &Ctx,
+    req: &Incoming,
+    user: &UserId,
+) -> Result<Response, Problem> {
     // The sidecar names the invoking app; only recurring may call.
     if req.sidecar_caller() != Some("recurring") {
         return Err(Problem::forbidden(
@@ -387,12 +385,9 @@ pub async fn create_instance(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Re
         ));
     }
     let instance: NewInstance = serde_json::from_value(req.json()?)
-        .map_err(|e| invalid(ValidationErrors::single("instance", e.to_string())))?;
-    if instance.user_id.as_str() != user {
-        return Err(invalid(ValidationErrors::single(
-            "user_id",
-            "does not match the path",
-        )));
+        .map_err(|e| Problem::invalid_field("instance", e.to_string()))?;
+    if instance.user_id != *user {
+        return Err(Problem::invalid_field("user_id", "does not match the path"));
     }
     let key = instance.idempotency_key();
     let change = write(ctx, user, Target::New, |snap| {

@@ -12,8 +12,7 @@ use serde_json::{Value, json};
 use service_kit::{Incoming, Problem, Response};
 use todo_domain::{NewTask, TimeZone, UserId, chat};
 
-use crate::context::Ctx;
-use crate::tasks;
+use service_kit::Ctx;
 
 /// One embedded file of the built app.
 pub struct Asset {
@@ -198,12 +197,8 @@ async fn dev_sign_in(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
         .and_then(Value::as_str)
         .unwrap_or("")
         .trim();
-    let user = UserId::parse(name).map_err(|_| {
-        Problem::invalid(vec![service_kit::FieldError {
-            field: "user".into(),
-            message: "must be 1-64 letters, digits or _ . @ -".into(),
-        }])
-    })?;
+    let user = UserId::parse(name)
+        .map_err(|_| Problem::invalid_field("user", "must be 1-64 letters, digits or _ . @ -"))?;
     let secret = ctx
         .dapr
         .get_secret(
@@ -228,20 +223,19 @@ async fn dev_sign_in(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
 /// `POST /api/{user}/tasks/preview` `{"text", "timezone"?}`: the task that
 /// quick-add text would create (the chat's grammar) and what the API would
 /// refuse in it, or the question the chat would ask back; nothing is stored.
-pub fn preview(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
-    tasks::user_id(user)?;
+pub fn preview(ctx: &Ctx, req: &Incoming) -> Result<Response, Problem> {
     let body = req.json()?;
     let mut errors = Vec::new();
     let text = match body.get("text").and_then(Value::as_str).map(str::trim) {
         Some(t) if !t.is_empty() && t.chars().count() <= chat::MAX_MESSAGE_CHARS => t,
         _ => {
-            errors.push(service_kit::FieldError {
-                field: "text".into(),
-                message: format!(
+            errors.push(service_kit::FieldError::new(
+                "text",
+                format!(
                     "must be text of 1 to {} characters",
                     chat::MAX_MESSAGE_CHARS
                 ),
-            });
+            ));
             ""
         }
     };
@@ -250,20 +244,17 @@ pub fn preview(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Proble
         Some(v) => TimeZone::parse(v.as_str().unwrap_or("")).map_err(|e| e.to_string()),
     };
     let zone = zone.unwrap_or_else(|message| {
-        errors.push(service_kit::FieldError {
-            field: "timezone".into(),
-            message,
-        });
+        errors.push(service_kit::FieldError::new("timezone", message));
         TimeZone::default()
     });
     if let Some(key) = body.as_object().and_then(|o| {
         o.keys()
             .find(|k| !matches!(k.as_str(), "text" | "timezone"))
     }) {
-        errors.push(service_kit::FieldError {
-            field: key.clone(),
-            message: "unknown field; the fields are text, timezone".into(),
-        });
+        errors.push(service_kit::FieldError::new(
+            key.clone(),
+            "unknown field; the fields are text, timezone",
+        ));
     }
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));

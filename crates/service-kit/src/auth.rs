@@ -5,24 +5,35 @@
 //! wasi:http component gets a fresh instance per request, so nothing read
 //! from the store can be kept between requests.
 
+use todo_domain::UserId;
+
 use crate::{Dapr, Incoming, Problem};
 
-/// Name of the Dapr secret store component.
-pub const SECRET_STORE: &str = "secretstore";
-/// Key of the JWT signing secret in that store.
-pub const JWT_SECRET_KEY: &str = "jwt-secret";
+/// The Dapr secret store component and the JWT secret's key in it.
+pub use todo_domain::names::{JWT_SECRET_KEY, SECRET_STORE};
 /// The environment variable that may hold the same secret.
 pub const JWT_SECRET_ENV: &str = "JWT_SECRET";
 
-/// Checks that the request carries a valid token whose subject is `user_id`:
-/// 401 when the token is missing, malformed, badly signed or expired; 403
-/// when it belongs to another user.
+/// The user a path names (`/api/{user_id}/...`), parsed once here, at the
+/// edge: 400 when it is not a user id (only valid ids own data).
+pub fn user_in_path(segment: &str) -> Result<UserId, Problem> {
+    UserId::parse(segment).map_err(|_| {
+        Problem::bad_request(format!(
+            "'{segment}' is not a valid user id: use 1-64 letters, digits or _ . @ -"
+        ))
+    })
+}
+
+/// Checks that the request carries a valid token whose subject is the
+/// path's `user_id`, and returns that user: 401 when the token is missing,
+/// malformed, badly signed or expired; 403 when it belongs to another user;
+/// then 400 when the path's user is not a user id ([`user_in_path`]).
 pub async fn require_user(
     dapr: &Dapr,
     request: &Incoming,
     user_id: &str,
     now_unix: i64,
-) -> Result<(), Problem> {
+) -> Result<UserId, Problem> {
     let header = request.header(http::header::AUTHORIZATION).ok_or_else(|| {
         Problem::unauthorized(
             "send 'Authorization: Bearer <token>'; see the README for getting a token",
@@ -46,5 +57,23 @@ pub async fn require_user(
             claims.sub
         )));
     }
-    Ok(())
+    user_in_path(user_id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_user_is_parsed_once_into_a_user_id_or_refused_with_400() {
+        assert_eq!(
+            user_in_path("alice@example.com").unwrap().as_str(),
+            "alice@example.com"
+        );
+        for bad in ["", "al ice", "a/b", &"x".repeat(65)] {
+            let problem = user_in_path(bad).unwrap_err();
+            assert_eq!(problem.status(), 400, "{bad}");
+            assert!(problem.detail().contains("not a valid user id"), "{bad}");
+        }
+    }
 }

@@ -3,17 +3,18 @@
 //!
 //! - [`SpinTransport`]: the Dapr client's transport over Spin/wasi outbound HTTP.
 //! - [`Problem`]: one mapping of errors to `application/problem+json`.
-//! - [`serve`]: the request skeleton (health, the sidecar's token, errors).
+//! - [`serve`]: the request skeleton (health, the sidecar's token, errors),
+//!   handing each route a [`Ctx`] built once per request.
 //! - [`Incoming`]: a parsed request (path segments, query pairs, JSON body).
 //! - [`auth`]: bearer-token checks against the JWT secret in the Dapr secret store.
 //! - [`subscriber`]: decoding Dapr deliveries and replying to them.
-//! - [`paged_log`], [`paging`]: per-user append-only logs and pages of them.
+//! - [`paged_log`]: per-user append-only logs (paged by the domain's `LogPaging`).
 
 pub mod auth;
 mod config;
+mod context;
 pub mod log;
 pub mod paged_log;
-pub mod paging;
 mod problem;
 mod request;
 mod serve;
@@ -21,6 +22,7 @@ pub mod subscriber;
 mod transport;
 
 pub use config::Settings;
+pub use context::Ctx;
 pub use problem::{FieldError, Problem};
 pub use request::{Incoming, MAX_BODY_BYTES};
 pub use serve::{SIDECAR_TOKEN_SECRET_KEY, serve};

@@ -1,5 +1,7 @@
 use http::StatusCode;
 use serde::Serialize;
+pub use todo_domain::FieldError;
+use todo_domain::ValidationErrors;
 
 /// An RFC 9457 problem: every error a service returns, in one shape.
 /// 4xx problems carry a detail a person can act on; 5xx problems carry a
@@ -17,15 +19,6 @@ pub struct Problem {
     /// every handler returns `Result<_, Problem>`, so it stays small).
     #[serde(skip)]
     allow: Option<Box<str>>,
-}
-
-/// One invalid field of a request.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    /// The field, e.g. `title` or `reminders[1].before_due`.
-    pub field: String,
-    /// What is wrong and what is accepted.
-    pub message: String,
 }
 
 impl Problem {
@@ -100,22 +93,23 @@ impl Problem {
         self
     }
 
-    /// 422 with the list of invalid fields.
-    pub fn invalid(errors: Vec<FieldError>) -> Self {
-        let detail = errors
-            .iter()
-            .map(|e| format!("{}: {}", e.field, e.message))
-            .collect::<Vec<_>>()
-            .join("; ");
-        Self {
-            errors,
-            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
-        }
+    /// 422 with the list of invalid fields (the domain's [`ValidationErrors`]
+    /// or a `Vec` of its [`FieldError`]s); the detail joins them all.
+    pub fn invalid(errors: impl Into<ValidationErrors>) -> Self {
+        let errors: ValidationErrors = errors.into();
+        let mut problem = Self::new(StatusCode::UNPROCESSABLE_ENTITY, errors.to_string());
+        problem.errors = errors.into_vec();
+        problem
+    }
+
+    /// 422 for one invalid field.
+    pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::invalid(ValidationErrors::single(field, message))
     }
 
     /// 503: a dependency (sidecar, store, broker) is unavailable; try again.
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
-        crate::log::error("dependency unavailable", &[("cause", &cause)]);
+        tracing::error!(cause = %cause, "dependency unavailable");
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "a backing service is unavailable; nothing was changed, try again shortly",
@@ -124,7 +118,7 @@ impl Problem {
 
     /// 500 for a bug; the cause is logged, not shown.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        crate::log::error("internal error", &[("cause", &cause)]);
+        tracing::error!(cause = %cause, "internal error");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "an internal error occurred; it has been logged",
@@ -158,6 +152,12 @@ impl Problem {
             response.headers_mut().insert(http::header::ALLOW, allow);
         }
         response
+    }
+}
+
+impl From<ValidationErrors> for Problem {
+    fn from(errors: ValidationErrors) -> Self {
+        Self::invalid(errors)
     }
 }
 

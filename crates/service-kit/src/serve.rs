@@ -3,7 +3,7 @@
 //! everywhere, so a component's own code is its route table.
 
 use crate::auth::SECRET_STORE;
-use crate::{Incoming, Problem, Response, Settings};
+use crate::{Ctx, Dapr, Incoming, Problem, Response, Settings};
 use todo_auth::{SIDECAR_TOKEN_HEADER, SidecarToken};
 
 /// The first path segments only a component's own sidecar may call:
@@ -17,13 +17,17 @@ const SIDECAR_ONLY: [&str; 4] = ["dapr", "events", "job", "internal"];
 /// hand a Kubernetes Secret to a component's environment).
 pub const SIDECAR_TOKEN_SECRET_KEY: &str = "app-api-token";
 
-/// Serves one request: `GET /healthz` answers at once; a sidecar-only path
-/// needs the sidecar's app token (401 otherwise, before the body is read);
-/// everything else goes to `routes`, whose errors become problem+json.
+/// Serves one request to `service`: `GET /healthz` answers at once; a
+/// sidecar-only path needs the sidecar's app token (401 otherwise, before
+/// the body is read); everything else goes to `routes` with the request's
+/// [`Ctx`], and their errors become problem+json. Every component's entry
+/// point is this call with its route table.
 pub async fn serve(
+    service: &'static str,
     request: http::Request<Vec<u8>>,
-    routes: impl AsyncFnOnce(&Incoming) -> Result<Response, Problem>,
+    routes: impl AsyncFnOnce(&Ctx, &Incoming) -> Result<Response, Problem>,
 ) -> Response {
+    crate::log::init();
     let mut request = Incoming::new(request);
     let result = async {
         if request.path() == ["healthz"] {
@@ -32,11 +36,13 @@ pub async fn serve(
             }
             return Ok(crate::json(http::StatusCode::OK, &"ok"));
         }
+        let settings = Settings::from_env();
+        let ctx = Ctx::new(service, &settings, &request);
         if is_sidecar_only(&request) {
-            check_sidecar(&request).await?;
+            check_sidecar(&settings, &ctx.dapr, &request).await?;
             request.from_sidecar = true;
         }
-        routes(&request).await
+        routes(&ctx, &request).await
     }
     .await;
     result.unwrap_or_else(Problem::into_response)
@@ -52,24 +58,23 @@ fn is_sidecar_only(request: &Incoming) -> bool {
 /// 401 unless the request carries the token this component's sidecar was
 /// given. With no token configured every sidecar-only call is refused:
 /// failing closed, with a log line naming the missing setting.
-async fn check_sidecar(request: &Incoming) -> Result<(), Problem> {
-    let settings = Settings::from_env();
-    let expected = match settings.sidecar_token {
+async fn check_sidecar(
+    settings: &Settings,
+    dapr: &Dapr,
+    request: &Incoming,
+) -> Result<(), Problem> {
+    let expected = match settings.sidecar_token.clone() {
         Some(token) => Some(token),
-        None => settings
-            .dapr_for(request)
+        None => dapr
             .get_secret(SECRET_STORE, SIDECAR_TOKEN_SECRET_KEY)
             .await
             .ok()
             .and_then(SidecarToken::new),
     };
     let Some(expected) = expected else {
-        crate::log::error(
+        tracing::error!(
+            fix = "set APP_API_TOKEN for the component and its daprd, or 'app-api-token' in the secret store",
             "no sidecar token configured; refusing every call on the sidecar's routes",
-            &[(
-                "fix",
-                &"set APP_API_TOKEN for the component and its daprd, or 'app-api-token' in the secret store",
-            )],
         );
         return Err(Problem::unauthorized(
             "this route is for the service's Dapr sidecar only",

@@ -11,6 +11,13 @@
 //! refused), the signature (in constant time), then the claims and their
 //! expiry. There is no clock leeway: a token whose `exp` is at or before `now`
 //! has expired.
+//!
+//! Why not `jsonwebtoken` (measured for issue 13): version 12 with its
+//! pure-Rust backend (`rust_crypto`) builds for `wasm32-wasip2` and kept every
+//! refusal, but grew the todo-api component from 2,519,415 to 3,071,278 bytes
+//! (+21.9%: its provider links RSA, ECDSA and Ed25519), and it reads an
+//! unknown `alg` such as `none` as malformed JSON, so the header check here
+//! would have stayed anyway. HS256 on `hmac`/`sha2` is the part it would replace.
 
 use base64::Engine as _;
 use base64::alphabet;

@@ -97,6 +97,12 @@ impl ValidationErrors {
     }
 }
 
+impl From<Vec<FieldError>> for ValidationErrors {
+    fn from(errors: Vec<FieldError>) -> Self {
+        Self(errors)
+    }
+}
+
 impl fmt::Display for ValidationErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, e) in self.0.iter().enumerate() {

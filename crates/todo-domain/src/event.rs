@@ -125,6 +125,19 @@ pub enum DeviceUpdateType {
     Notification,
 }
 
+impl DeviceUpdateType {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceUpdateType::Notification => "notification",
+            DeviceUpdateType::TaskCreated => TaskEventType::Created.as_str(),
+            DeviceUpdateType::TaskUpdated => TaskEventType::Updated.as_str(),
+            DeviceUpdateType::TaskCompleted => TaskEventType::Completed.as_str(),
+            DeviceUpdateType::TaskDeleted => TaskEventType::Deleted.as_str(),
+        }
+    }
+}
+
 impl From<TaskEventType> for DeviceUpdateType {
     fn from(t: TaskEventType) -> Self {
         match t {
@@ -138,9 +151,10 @@ impl From<TaskEventType> for DeviceUpdateType {
 
 /// A message for a user's devices on `task-updates`. Serde:
 /// `{type, event_id, user_id, seq?, occurred_at, task?, notification?}`
-/// (absent fields left out).
+/// (absent fields left out). Publishers send a [`Task`]; a relay that only
+/// forwards the task (the realtime shim) reads it as `DeviceUpdate<Value>`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DeviceUpdate {
+pub struct DeviceUpdate<T = Task> {
     /// What it is.
     #[serde(rename = "type")]
     pub kind: DeviceUpdateType,
@@ -155,7 +169,7 @@ pub struct DeviceUpdate {
     pub occurred_at: DateTime<Utc>,
     /// The task (last state for a delete).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub task: Option<Task>,
+    pub task: Option<T>,
     /// What to show, for notifications.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notification: Option<Value>,

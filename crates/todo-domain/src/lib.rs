@@ -11,10 +11,14 @@
 //!   [`Task::replace`], [`Task::set_completed`], [`Task::change_due`], ...)
 //!   return the [`Changes`] they made; no change, no version bump.
 //! - Recurring series: [`Task::next_instance`] and [`idempotency_key`].
-//! - Listing and the calendar: [`TaskQuery`] and [`calendar`].
+//! - Listing and the calendar: [`TaskQuery`] and [`calendar`]; one paging
+//!   contract for every list of the API (tasks, audit, notifications): [`Page`],
+//!   its cursor format and [`LogPaging`].
 //! - The chat interface: [`chat::understand`] turns a message into REST inputs.
 //! - Integration events: [`TaskEvent`], [`DeviceUpdate`], [`ReminderDue`],
 //!   checked on arrival by [`validate_incoming`].
+//! - The names every service and test agrees on: [`names::Topic`], the
+//!   pub/sub components and the stores.
 //!
 //! # Errors and HTTP statuses
 //!
@@ -28,6 +32,7 @@
 
 pub mod chat;
 pub mod due;
+pub mod names;
 pub mod recurrence;
 
 mod calendar;
@@ -37,6 +42,7 @@ mod event;
 mod input;
 mod next_instance;
 mod ops;
+mod page;
 mod query;
 mod reminder;
 mod task;
@@ -59,11 +65,13 @@ pub use input::{
     CompletionInput, DueDateChange, MAX_CATEGORY_CHARS, MAX_DESCRIPTION_CHARS, MAX_TAG_CHARS,
     MAX_TAGS, MAX_TITLE_CHARS, NewTask, ReminderInput, TaskPatch,
 };
+pub use names::Topic;
 pub use next_instance::{NewInstance, idempotency_key};
 pub use ops::{Changes, MAX_PARENT_DEPTH, VersionConflict, check_parent};
+pub use page::{DEFAULT_LIMIT, LogPaging, MAX_LIMIT, Page};
 pub use query::{
-    Cursor, DEFAULT_LIMIT, INDEXED_DESCRIPTION_BYTES, MAX_LIMIT, Page, Selection, Sort, SortField,
-    StatusFilter, TaskQuery, TaskSummary, micros,
+    Cursor, INDEXED_DESCRIPTION_BYTES, Selection, Sort, SortField, StatusFilter, TaskQuery,
+    TaskSummary, micros,
 };
 pub use recurrence::{Recurrence, RecurrenceError};
 pub use reminder::{MAX_REMINDERS, Reminder, ReminderId, ReminderSpec};

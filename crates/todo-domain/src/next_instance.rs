@@ -1,15 +1,15 @@
-//! The next instance of a completed recurring task.
-
-use chrono::{DateTime, Utc};
+//! The next instance of a completed recurring task: what it carries and
+//! the key that makes creating it idempotent. [`crate::Task::next_instance`] and
+//! [`crate::Task::from_instance`] make it, with the other operations in `ops.rs`.
 use serde::{Deserialize, Serialize};
 
 use crate::due::{Due, TimeZone};
 use crate::recurrence::Recurrence;
-use crate::reminder::{Reminder, ReminderSpec};
-use crate::task::{Priority, Task, TaskId, UserId};
+use crate::reminder::Reminder;
+use crate::task::{Priority, TaskId, UserId};
 
 /// The fields of the next instance of a recurring task; the store gives it
-/// an id and [`Task::from_instance`] makes the task.
+/// an id and [`crate::Task::from_instance`] makes the task.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NewInstance {
     /// Same owner.
@@ -55,78 +55,6 @@ impl NewInstance {
     }
 }
 
-impl Task {
-    /// For a completed recurring task, its next instance; `None` when the
-    /// task is pending, does not repeat, has no due date or series, or the
-    /// series is over (count or until reached).
-    pub fn next_instance(&self, completed_at: DateTime<Utc>) -> Option<NewInstance> {
-        if !self.completed {
-            return None;
-        }
-        let recurrence = self.recurrence.as_ref()?;
-        let current = self.due_date.as_ref()?;
-        let series_id = self.series_id.clone()?;
-        let occurrence = self.occurrence.checked_add(1)?;
-        let next = recurrence.next_due(current, &self.timezone, self.occurrence, completed_at)?;
-        let delta = next.starts_at(&self.timezone) - current.starts_at(&self.timezone);
-        let reminders = self
-            .reminders
-            .iter()
-            .map(|r| Reminder {
-                id: r.id,
-                spec: match &r.spec {
-                    ReminderSpec::RemindAt(at) => {
-                        ReminderSpec::RemindAt(at.checked_add_signed(delta).unwrap_or(*at))
-                    }
-                    relative @ ReminderSpec::BeforeDue(_) => relative.clone(),
-                },
-            })
-            .collect();
-        Some(NewInstance {
-            user_id: self.user_id.clone(),
-            title: self.title.clone(),
-            description: self.description.clone(),
-            priority: self.priority,
-            tags: self.tags.clone(),
-            category: self.category.clone(),
-            parent_task_id: self.parent_task_id,
-            due_date: next,
-            timezone: self.timezone,
-            reminders,
-            recurrence: recurrence.clone(),
-            series_id,
-            occurrence,
-        })
-    }
-
-    /// The task for `instance`: pending, version 1, created now. The
-    /// recurrence is not re-pinned, so a monthly series on the 31st stays on
-    /// the 31st (or the month's last day).
-    pub fn from_instance(id: TaskId, instance: NewInstance, now: DateTime<Utc>) -> Task {
-        Task {
-            id,
-            user_id: instance.user_id,
-            title: instance.title,
-            description: instance.description,
-            completed: false,
-            completed_at: None,
-            priority: instance.priority,
-            tags: instance.tags,
-            category: instance.category,
-            parent_task_id: instance.parent_task_id,
-            created_at: now,
-            updated_at: now,
-            due_date: Some(instance.due_date),
-            timezone: instance.timezone,
-            reminders: instance.reminders,
-            recurrence: Some(instance.recurrence),
-            series_id: Some(instance.series_id),
-            occurrence: instance.occurrence,
-            version: 1,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -134,6 +62,7 @@ mod tests {
     use super::*;
     use crate::input::NewTask;
     use crate::reminder::ReminderId;
+    use crate::task::Task;
     use crate::test_support::*;
 
     fn recurring(body: serde_json::Value) -> Task {

@@ -1,4 +1,5 @@
-//! Changing tasks: every operation validates the task it would produce, and
+//! Making and changing tasks (every `impl Task` that writes; reading a task
+//! is in `task.rs`): every operation validates the task it would produce, and
 //! reports what changed so events can carry it. A change bumps `version` and
 //! sets `updated_at`; an operation that changes nothing leaves both alone.
 
@@ -11,28 +12,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::error::ValidationErrors;
-use crate::input::{CompletionInput, DueDateChange, NewTask, TaskPatch, consistency};
-use crate::reminder::{ReminderId, ReminderSpec, assign_ids};
+use crate::input::{
+    CompletionInput, DueDateChange, NewTask, TaskPatch, consistency, tracked_fields,
+};
+use crate::next_instance::NewInstance;
+use crate::reminder::{Reminder, ReminderId, ReminderSpec, assign_ids};
 use crate::task::{Task, TaskId, UserId};
-
-/// The fields a change is reported for, in this order. `id`, `user_id`,
-/// `created_at`, `updated_at` and `version` are bookkeeping, not changes.
-const TRACKED: &[&str] = &[
-    "title",
-    "description",
-    "completed",
-    "completed_at",
-    "priority",
-    "tags",
-    "category",
-    "parent_task_id",
-    "due_date",
-    "timezone",
-    "reminders",
-    "recurrence",
-    "series_id",
-    "occurrence",
-];
 
 /// What an operation changed: field -> `[old, new]` as API JSON, in task
 /// field order. Serde: `{"title": ["old", "new"], ...}`. Empty when nothing changed.
@@ -81,11 +66,12 @@ impl Changes {
         let old = serde_json::to_value(old).unwrap_or(Value::Null);
         let new = serde_json::to_value(new).unwrap_or(Value::Null);
         let mut changes = Vec::new();
-        for field in TRACKED {
+        // The task's tracked fields (input::fields), in order.
+        for field in tracked_fields() {
             let before = old.get(field).cloned().unwrap_or(Value::Null);
             let after = new.get(field).cloned().unwrap_or(Value::Null);
             if before != after {
-                changes.push(((*field).to_owned(), [before, after]));
+                changes.push((field.to_owned(), [before, after]));
             }
         }
         Changes(changes)
@@ -214,6 +200,76 @@ impl Task {
         }
         task.pin_recurrence();
         task
+    }
+
+    /// For a completed recurring task, its next instance; `None` when the
+    /// task is pending, does not repeat, has no due date or series, or the
+    /// series is over (count or until reached).
+    pub fn next_instance(&self, completed_at: DateTime<Utc>) -> Option<NewInstance> {
+        if !self.completed {
+            return None;
+        }
+        let recurrence = self.recurrence.as_ref()?;
+        let current = self.due_date.as_ref()?;
+        let series_id = self.series_id.clone()?;
+        let occurrence = self.occurrence.checked_add(1)?;
+        let next = recurrence.next_due(current, &self.timezone, self.occurrence, completed_at)?;
+        let delta = next.starts_at(&self.timezone) - current.starts_at(&self.timezone);
+        let reminders = self
+            .reminders
+            .iter()
+            .map(|r| Reminder {
+                id: r.id,
+                spec: match &r.spec {
+                    ReminderSpec::RemindAt(at) => {
+                        ReminderSpec::RemindAt(at.checked_add_signed(delta).unwrap_or(*at))
+                    }
+                    relative @ ReminderSpec::BeforeDue(_) => relative.clone(),
+                },
+            })
+            .collect();
+        Some(NewInstance {
+            user_id: self.user_id.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            priority: self.priority,
+            tags: self.tags.clone(),
+            category: self.category.clone(),
+            parent_task_id: self.parent_task_id,
+            due_date: next,
+            timezone: self.timezone,
+            reminders,
+            recurrence: recurrence.clone(),
+            series_id,
+            occurrence,
+        })
+    }
+
+    /// The task for `instance`: pending, version 1, created now. The
+    /// recurrence is not re-pinned, so a monthly series on the 31st stays on
+    /// the 31st (or the month's last day).
+    pub fn from_instance(id: TaskId, instance: NewInstance, now: DateTime<Utc>) -> Task {
+        Task {
+            id,
+            user_id: instance.user_id,
+            title: instance.title,
+            description: instance.description,
+            completed: false,
+            completed_at: None,
+            priority: instance.priority,
+            tags: instance.tags,
+            category: instance.category,
+            parent_task_id: instance.parent_task_id,
+            created_at: now,
+            updated_at: now,
+            due_date: Some(instance.due_date),
+            timezone: instance.timezone,
+            reminders: instance.reminders,
+            recurrence: Some(instance.recurrence),
+            series_id: Some(instance.series_id),
+            occurrence: instance.occurrence,
+            version: 1,
+        }
     }
 
     /// `Err` when `expected` is given and is not the stored version.

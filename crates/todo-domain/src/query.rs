@@ -9,12 +9,10 @@ use crate::due::Due;
 use crate::due::TimeZone;
 use crate::error::ValidationErrors;
 use crate::input::normalize_tag;
+use crate::page::{
+    CursorKind, DEFAULT_LIMIT, Page, decode_cursor, encode_cursor, fingerprint, parse_limit,
+};
 use crate::task::{Priority, Task, TaskId, TaskView};
-
-/// Page size when `limit` is not given.
-pub const DEFAULT_LIMIT: usize = 50;
-/// The largest accepted `limit`.
-pub const MAX_LIMIT: usize = 500;
 
 const PARAMS: &[&str] = &[
     "q",
@@ -120,18 +118,6 @@ impl Default for TaskQuery {
     }
 }
 
-/// One page of results. Serde: `{items, next_cursor, total}`; `items` are
-/// task views (with `overdue`), `next_cursor` is `null` on the last page.
-#[derive(Clone, Debug, Serialize)]
-pub struct Page<'a> {
-    /// The tasks of this page.
-    pub items: Vec<TaskView<'a>>,
-    /// Pass as `cursor` (with the same query) for the next page.
-    pub next_cursor: Option<String>,
-    /// How many tasks match, over all pages.
-    pub total: usize,
-}
-
 /// The rows of one page, picked from the index: the task ids to read, in
 /// page order, with the page's `next_cursor` and `total`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,7 +137,7 @@ impl Selection {
         &self,
         mut task: impl FnMut(TaskId) -> Option<&'a Task>,
         now: DateTime<Utc>,
-    ) -> Page<'a> {
+    ) -> Page<TaskView<'a>> {
         Page {
             items: self
                 .ids
@@ -374,18 +360,15 @@ impl TaskQuery {
             }
         }
         if let Some(limit) = get("limit") {
-            match limit.parse::<usize>() {
-                Ok(n) if (1..=MAX_LIMIT).contains(&n) => query.limit = n,
-                _ => errors.push(
-                    "limit",
-                    format!("must be a whole number from 1 to {MAX_LIMIT}"),
-                ),
+            match parse_limit(limit) {
+                Ok(n) => query.limit = n,
+                Err(message) => errors.push("limit", message),
             }
         }
         if let Some(cursor) = get("cursor")
             && errors.is_empty()
         {
-            match decode_cursor(cursor, query.sort.field, fingerprint(&query.canonical())) {
+            match Cursor::decode(cursor, query.sort.field, fingerprint(&query.canonical())) {
                 Ok(after) => query.after = Some(after),
                 Err(message) => errors.push("cursor", message),
             }
@@ -398,7 +381,7 @@ impl TaskQuery {
         &self,
         tasks: impl IntoIterator<Item = &'a Task>,
         now: DateTime<Utc>,
-    ) -> Page<'a> {
+    ) -> Page<TaskView<'a>> {
         let tasks: Vec<&'a Task> = tasks.into_iter().collect();
         let summaries: Vec<TaskSummary> = tasks.iter().map(|t| TaskSummary::whole(t)).collect();
         let selection = self.select(&summaries, now);
@@ -442,7 +425,7 @@ impl TaskQuery {
         let next_cursor = more
             .then(|| rows.last())
             .flatten()
-            .map(|(key, id)| encode_cursor(key, *id, fp));
+            .map(|(key, id)| Cursor::encode(key, *id, fp));
         Selection {
             ids: rows.into_iter().map(|(_, id)| id).collect(),
             next_cursor,
@@ -635,87 +618,53 @@ fn compare_keys(a: &SortKey, b: &SortKey, descending: bool) -> Ordering {
     }
 }
 
-/// FNV-1a, 64 bit: stable across builds and platforms (unlike `std`'s hasher).
-fn fnv1a(bytes: &[u8], seed: u64) -> u64 {
-    let mut hash = seed;
-    for b in bytes {
-        hash ^= u64::from(*b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-fn fingerprint(canonical: &str) -> u64 {
-    fnv1a(canonical.as_bytes(), FNV_OFFSET)
-}
-
-/// Hex of the last row's sort key and id, then a check word over them and
-/// the query's fingerprint (at least 34 hex digits). Not a secret, just
-/// opaque and bound to its query.
-fn encode_cursor(key: &SortKey, id: TaskId, fp: u64) -> String {
-    let mut bytes = Vec::with_capacity(32);
-    match key {
-        SortKey::Due(None) => bytes.push(0),
-        SortKey::Due(Some(t)) => {
-            bytes.push(1);
-            bytes.extend_from_slice(&t.to_be_bytes());
+impl Cursor {
+    /// The cursor after row (`key`, `id`) of the query `fp`: the key's
+    /// bytes, then the id (see [`crate::page`] for the envelope).
+    fn encode(key: &SortKey, id: TaskId, fp: u64) -> String {
+        let mut bytes = Vec::with_capacity(24);
+        match key {
+            SortKey::Due(None) => bytes.push(0),
+            SortKey::Due(Some(t)) => {
+                bytes.push(1);
+                bytes.extend_from_slice(&t.to_be_bytes());
+            }
+            SortKey::Priority(p) => bytes.push(*p as u8),
+            SortKey::Time(t) => bytes.extend_from_slice(&t.to_be_bytes()),
+            SortKey::Title(title) => bytes.extend_from_slice(title.as_bytes()),
         }
-        SortKey::Priority(p) => bytes.push(*p as u8),
-        SortKey::Time(t) => bytes.extend_from_slice(&t.to_be_bytes()),
-        SortKey::Title(title) => bytes.extend_from_slice(title.as_bytes()),
+        bytes.extend_from_slice(&id.to_be_bytes());
+        encode_cursor(CursorKind::TaskRow, &bytes, fp)
     }
-    bytes.extend_from_slice(&id.to_be_bytes());
-    bytes.extend_from_slice(&fnv1a(&bytes, fp).to_be_bytes());
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
-}
 
-fn decode_cursor(cursor: &str, field: SortField, fp: u64) -> Result<Cursor, &'static str> {
-    const MALFORMED: &str = "is not a cursor returned by this API; start again without one";
-    let cursor = cursor.trim();
-    if cursor.len() < 34
-        || !cursor.len().is_multiple_of(2)
-        || !cursor
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    {
-        return Err(MALFORMED);
+    /// The row a cursor of the query `fp`, sorted by `field`, ends at.
+    fn decode(cursor: &str, field: SortField, fp: u64) -> Result<Cursor, String> {
+        const MALFORMED: &str = "is not a cursor returned by this API; start again without one";
+        let payload = decode_cursor(cursor, CursorKind::TaskRow, fp)?;
+        let malformed = |_| MALFORMED.to_owned();
+        let split = payload.len().checked_sub(8).ok_or(MALFORMED)?;
+        let (key, id) = payload.split_at(split);
+        let id = u64::from_be_bytes(id.try_into().map_err(malformed)?);
+        let instant = |b: &[u8]| -> Result<i64, String> {
+            Ok(i64::from_be_bytes(b.try_into().map_err(malformed)?))
+        };
+        let key = match field {
+            SortField::DueDate => match key {
+                [0] => SortKey::Due(None),
+                [1, rest @ ..] => SortKey::Due(Some(instant(rest)?)),
+                _ => return Err(MALFORMED.into()),
+            },
+            SortField::Priority => match key {
+                [p] => SortKey::Priority(*Priority::ALL.get(usize::from(*p)).ok_or(MALFORMED)?),
+                _ => return Err(MALFORMED.into()),
+            },
+            SortField::CreatedAt | SortField::UpdatedAt => SortKey::Time(instant(key)?),
+            SortField::Title => {
+                SortKey::Title(String::from_utf8(key.to_vec()).map_err(|_| MALFORMED.to_owned())?)
+            }
+        };
+        Ok(Cursor { key, id })
     }
-    let bytes: Vec<u8> = (0..cursor.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&cursor[i..i + 2], 16))
-        .collect::<Result<_, _>>()
-        .map_err(|_| MALFORMED)?;
-    let (payload, check) = bytes.split_at(bytes.len() - 8);
-    if fnv1a(payload, fp).to_be_bytes() != check {
-        return Err(
-            "was issued for a different query; repeat the query it came from or start again without a cursor",
-        );
-    }
-    let (key, id) = payload.split_at(payload.len() - 8);
-    let id = u64::from_be_bytes(id.try_into().map_err(|_| MALFORMED)?);
-    let instant = |b: &[u8]| -> Result<i64, &'static str> {
-        Ok(i64::from_be_bytes(b.try_into().map_err(|_| MALFORMED)?))
-    };
-    let key = match field {
-        SortField::DueDate => match key {
-            [0] => SortKey::Due(None),
-            [1, rest @ ..] => SortKey::Due(Some(instant(rest)?)),
-            _ => return Err(MALFORMED),
-        },
-        SortField::Priority => match key {
-            [p] => SortKey::Priority(*Priority::ALL.get(usize::from(*p)).ok_or(MALFORMED)?),
-            _ => return Err(MALFORMED),
-        },
-        SortField::CreatedAt | SortField::UpdatedAt => SortKey::Time(instant(key)?),
-        SortField::Title => SortKey::Title(String::from_utf8(key.to_vec()).map_err(|_| MALFORMED)?),
-    };
-    Ok(Cursor { key, id })
 }
 
 #[cfg(test)]
@@ -737,7 +686,7 @@ mod tests {
         TaskQuery::from_pairs(&pairs(s)).unwrap()
     }
 
-    fn ids(page: &Page<'_>) -> Vec<u64> {
+    fn ids(page: &Page<TaskView<'_>>) -> Vec<u64> {
         page.items.iter().map(|v| v.task.id).collect()
     }
 

@@ -8,6 +8,7 @@ use e2e::Stack;
 use e2e::api::{Reply, id_of};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use todo_domain::Topic;
 
 /// A body over the 1 MiB limit (valid JSON, so only its size is wrong).
 fn oversized_body() -> String {
@@ -381,7 +382,7 @@ async fn bad_changes_to_a_task_leave_it_as_it_was_and_publish_nothing() -> Resul
 
     // No event either: the user's sequence still stands at the create.
     let events = stack
-        .published("task-events", &user, 1, Duration::from_secs(40))
+        .published(Topic::TaskEvents.name(), &user, 1, Duration::from_secs(40))
         .await?;
     let types: Vec<&Value> = events.iter().map(|e| &e["event_type"]).collect();
     assert_eq!(

@@ -11,6 +11,7 @@ use e2e::api::id_of;
 use e2e::{Stack, next_json};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use todo_domain::Topic;
 
 const KAFKA_WAIT: Duration = Duration::from_secs(40);
 
@@ -79,7 +80,12 @@ async fn every_change_publishes_one_task_event_and_one_device_update_in_order() 
         "task.deleted",
     ];
     let events = stack
-        .published("task-events", &user, expected_types.len(), KAFKA_WAIT)
+        .published(
+            Topic::TaskEvents.name(),
+            &user,
+            expected_types.len(),
+            KAFKA_WAIT,
+        )
         .await?;
     let types: Vec<&str> = events
         .iter()
@@ -120,7 +126,12 @@ async fn every_change_publishes_one_task_event_and_one_device_update_in_order() 
     );
 
     let updates = stack
-        .published("task-updates", &user, expected_types.len(), KAFKA_WAIT)
+        .published(
+            Topic::TaskUpdates.name(),
+            &user,
+            expected_types.len(),
+            KAFKA_WAIT,
+        )
         .await?;
     let update_ids: Vec<&str> = updates
         .iter()
@@ -203,7 +214,9 @@ async fn refused_requests_publish_nothing_and_use_no_sequence_number() -> Result
         .expect(StatusCode::OK)?;
     assert_eq!(renamed["version"], 2);
 
-    let events = stack.published("task-events", &user, 2, KAFKA_WAIT).await?;
+    let events = stack
+        .published(Topic::TaskEvents.name(), &user, 2, KAFKA_WAIT)
+        .await?;
     let seqs: Vec<&Value> = events.iter().map(|e| &e["seq"]).collect();
     assert_eq!(
         seqs,

@@ -10,6 +10,7 @@ use e2e::Stack;
 use e2e::api::id_of;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use todo_domain::Topic;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -162,12 +163,14 @@ async fn a_redelivered_event_adds_no_entry() -> Result<()> {
     ensure!(before.len() == 1);
 
     // The very message on Kafka, published again through audit's sidecar.
-    let records = stack.topic_records("task-events", &user, 1, WAIT).await?;
+    let records = stack
+        .topic_records(Topic::TaskEvents.name(), &user, 1, WAIT)
+        .await?;
     let record = records.first().context("the event on task-events")?;
     let event_id = record["data"]["event_id"].as_str().context("an event id")?;
     ensure!(ids(&before) == [event_id]);
     stack
-        .publish_via("audit", "task-events", &user, record)
+        .publish_via("audit", Topic::TaskEvents.name(), &user, record)
         .await?;
     stack
         .logged_once("audit", "duplicate event ignored", ("event_id", event_id))

@@ -19,6 +19,7 @@ use e2e::api::Reply;
 use e2e::model_server::{ScriptedModel, text, tool_call};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use todo_domain::Topic;
 
 /// The todo-api replica with the model components (scripts/lib/ports.txt).
 const REPLICA: &str = "todo-api-model";
@@ -86,7 +87,7 @@ async fn the_model_adds_a_task_through_the_tools_and_hears_a_refusal() -> Result
     assert_eq!(stored["priority"], "high");
     assert_eq!(stored["tags"], json!(["family"]));
     let events = stack
-        .published("task-events", &user, 1, Duration::from_secs(40))
+        .published(Topic::TaskEvents.name(), &user, 1, Duration::from_secs(40))
         .await?;
     ensure!(
         events.len() == 1

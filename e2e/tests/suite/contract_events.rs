@@ -14,6 +14,7 @@ use e2e::Stack;
 use e2e::api::id_of;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use todo_domain::Topic;
 
 const ASYNCAPI: &str = include_str!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -79,12 +80,12 @@ fn first_of_each_event(records: &[Value]) -> Vec<&Value> {
 fn the_asyncapi_document_describes_every_topic_and_its_schemas_compile() -> Result<()> {
     let api = asyncapi()?;
     for topic in [
-        "task-events",
-        "task-updates",
-        "reminders",
-        "task-events-dlq",
-        "task-updates-dlq",
-        "reminders-dlq",
+        Topic::TaskEvents.name(),
+        Topic::TaskUpdates.name(),
+        Topic::Reminders.name(),
+        Topic::TaskEvents.dead_letter(),
+        Topic::TaskUpdates.dead_letter(),
+        Topic::Reminders.dead_letter(),
     ] {
         let channel = channel_of(api.doc(), topic)?;
         for name in api.doc()["channels"][channel]["messages"]
@@ -163,16 +164,16 @@ async fn real_events_on_kafka_match_the_asyncapi_document() -> Result<()> {
 
     let timeout = Duration::from_secs(60);
     let (events, updates, reminders) = tokio::try_join!(
-        stack.topic_records("task-events", &user, 7, timeout),
-        stack.topic_records("task-updates", &user, 8, timeout),
-        stack.topic_records("reminders", &user, 1, timeout),
+        stack.topic_records(Topic::TaskEvents.name(), &user, 7, timeout),
+        stack.topic_records(Topic::TaskUpdates.name(), &user, 8, timeout),
+        stack.topic_records(Topic::Reminders.name(), &user, 1, timeout),
     )?;
     // Delivery is at least once: a record published twice (the outbox relay
     // racing an inline publish) is legal, so counts are of distinct events.
     for (topic, records, expected) in [
-        ("task-events", &events, 7),
-        ("task-updates", &updates, 8),
-        ("reminders", &reminders, 1),
+        (Topic::TaskEvents.name(), &events, 7),
+        (Topic::TaskUpdates.name(), &updates, 8),
+        (Topic::Reminders.name(), &reminders, 1),
     ] {
         let distinct = first_of_each_event(records);
         ensure!(
@@ -183,9 +184,9 @@ async fn real_events_on_kafka_match_the_asyncapi_document() -> Result<()> {
 
     let mut seen = BTreeSet::new();
     for (topic, records) in [
-        ("task-events", &events),
-        ("task-updates", &updates),
-        ("reminders", &reminders),
+        (Topic::TaskEvents.name(), &events),
+        (Topic::TaskUpdates.name(), &updates),
+        (Topic::Reminders.name(), &reminders),
     ] {
         for envelope in records {
             api.check(
@@ -250,11 +251,16 @@ async fn a_dead_letter_keeps_the_envelope_the_asyncapi_document_describes() -> R
     let poison = json!({"event_id": format!("poison-{key}"), "event_type": "task.created",
                         "schema_version": 1, "task_id": 1});
     stack
-        .publish_via("todo-api", "task-events", &key, &poison)
+        .publish_via("todo-api", Topic::TaskEvents.name(), &key, &poison)
         .await?;
     // One copy per consumer of task-events (audit, notifier, recurring).
     let letters = stack
-        .topic_records("task-events-dlq", &key, 3, Duration::from_secs(60))
+        .topic_records(
+            Topic::TaskEvents.dead_letter(),
+            &key,
+            3,
+            Duration::from_secs(60),
+        )
         .await?;
     ensure!(
         !letters.is_empty(),
@@ -267,11 +273,11 @@ async fn a_dead_letter_keeps_the_envelope_the_asyncapi_document_describes() -> R
             "a task-events-dlq record",
         )?;
         ensure!(
-            letter["topic"] == "task-events" && letter["data"] == poison,
+            letter["topic"] == Topic::TaskEvents.name() && letter["data"] == poison,
             "the source record, unchanged: {letter}"
         );
         ensure!(
-            message_of(&api, "task-events-dlq", &letter["data"])? == "deadLetter",
+            message_of(&api, Topic::TaskEvents.dead_letter(), &letter["data"])? == "deadLetter",
             "a dead letter"
         );
     }

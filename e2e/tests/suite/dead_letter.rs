@@ -10,6 +10,7 @@ use anyhow::{Context, Result, ensure};
 use e2e::Stack;
 use e2e::api::id_of;
 use serde_json::{Value, json};
+use todo_domain::Topic;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -73,7 +74,7 @@ async fn an_event_without_a_user_id_is_dead_lettered_and_its_partition_keeps_flo
         "task": {"id": 1, "title": "no owner"}
     });
     stack
-        .publish_via("recurring", "task-events", &user, &poison)
+        .publish_via("recurring", Topic::TaskEvents.name(), &user, &poison)
         .await?;
 
     // The user's valid events behind it: created, completed (recurring makes
@@ -96,7 +97,7 @@ async fn an_event_without_a_user_id_is_dead_lettered_and_its_partition_keeps_flo
     dead_lettered(
         &stack,
         &["recurring", "notifier", "audit"],
-        "task-events-dlq",
+        Topic::TaskEvents.dead_letter(),
         &user,
         &poison_id,
         "user_id",
@@ -139,12 +140,12 @@ async fn an_invalid_reminder_event_is_dead_lettered_by_its_consumers() -> Result
         "due_date": null, "occurred_at": "2027-01-01T09:00:00Z"
     });
     stack
-        .publish_via("notifier", "reminders", &user, &poison)
+        .publish_via("notifier", Topic::Reminders.name(), &user, &poison)
         .await?;
     dead_lettered(
         &stack,
         &["notifier", "audit"],
-        "reminders-dlq",
+        Topic::Reminders.dead_letter(),
         &user,
         &poison_id,
         "schema_version",

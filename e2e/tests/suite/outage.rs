@@ -14,6 +14,7 @@ use e2e::api::id_of;
 use e2e::{Stack, next_json};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use todo_domain::Topic;
 use tokio::sync::mpsc;
 
 /// Changes made while the broker is down.
@@ -180,7 +181,12 @@ async fn disruptive_changes_made_while_kafka_is_down_are_all_published_in_order_
 
     let expected = 1 + CHANGES;
     let events = stack
-        .published("task-events", &user, expected, Duration::from_secs(180))
+        .published(
+            Topic::TaskEvents.name(),
+            &user,
+            expected,
+            Duration::from_secs(180),
+        )
         .await?;
     eprintln!(
         "all {} task events on Kafka {:?} after the broker was started",
@@ -222,7 +228,12 @@ async fn disruptive_changes_made_while_kafka_is_down_are_all_published_in_order_
 
     // The device updates went out too, in order and once each...
     let updates = stack
-        .published("task-updates", &user, expected, Duration::from_secs(60))
+        .published(
+            Topic::TaskUpdates.name(),
+            &user,
+            expected,
+            Duration::from_secs(60),
+        )
         .await?;
     let update_seqs: Vec<u64> = updates.iter().filter_map(|u| u["seq"].as_u64()).collect();
     assert_eq!(update_seqs, expected_seqs);
@@ -240,7 +251,7 @@ async fn disruptive_changes_made_while_kafka_is_down_are_all_published_in_order_
     let other_keys: Vec<&str> = others.iter().map(String::as_str).collect();
     let records = stack
         .keyed_records(
-            "task-events",
+            Topic::TaskEvents.name(),
             &other_keys,
             OTHER_USERS,
             Duration::from_secs(60),

@@ -11,6 +11,7 @@ use anyhow::{Context, Result, ensure};
 use e2e::Stack;
 use e2e::drills::{CATCH_UP, SETTLE, every_page, exactly_one_created_each};
 use serde_json::Value;
+use todo_domain::Topic;
 
 /// Runs `scripts/stack ARGS` off the async runtime.
 async fn control(stack: &Stack, args: &[&str]) -> Result<()> {
@@ -43,7 +44,7 @@ async fn disruptive_a_redriven_dead_letter_is_handled_once() -> Result<()> {
     // The real record of that change, as Dapr put it on the topic; a copy
     // with a fresh event id stands for an event its consumers gave up on.
     let records = stack
-        .topic_records("task-events", &user, 1, Duration::from_secs(20))
+        .topic_records(Topic::TaskEvents.name(), &user, 1, Duration::from_secs(20))
         .await?;
     let mut letter: Value = records
         .first()
@@ -53,7 +54,7 @@ async fn disruptive_a_redriven_dead_letter_is_handled_once() -> Result<()> {
     letter["id"] = Value::from(uuid::Uuid::new_v4().to_string());
     letter["data"]["event_id"] = Value::from(event_id.clone());
     stack
-        .publish_via("todo-api", "task-events-dlq", &user, &letter)
+        .publish_via("todo-api", Topic::TaskEvents.dead_letter(), &user, &letter)
         .await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     ensure!(
@@ -61,14 +62,14 @@ async fn disruptive_a_redriven_dead_letter_is_handled_once() -> Result<()> {
         "not handled before the redrive"
     );
 
-    control(&stack, &["dlq", "redrive", "task-events"]).await?;
+    control(&stack, &["dlq", "redrive", Topic::TaskEvents.name()]).await?;
     stack
         .eventually("the redriven event in the audit log", CATCH_UP, || async {
             Ok((entries_with_id(&stack, &user, &event_id).await? > 0).then_some(()))
         })
         .await?;
     // A second redrive finds nothing new; nothing is recorded twice.
-    control(&stack, &["dlq", "redrive", "task-events"]).await?;
+    control(&stack, &["dlq", "redrive", Topic::TaskEvents.name()]).await?;
     tokio::time::sleep(SETTLE).await;
     ensure!(
         entries_with_id(&stack, &user, &event_id).await? == 1,

@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration as Days, Utc};
 use e2e::Stack;
 use e2e::api::id_of;
 use serde_json::{Value, json};
+use todo_domain::Topic;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -252,7 +253,9 @@ async fn the_same_completion_event_delivered_twice_creates_one_instance() -> Res
     // The completion exactly as it is on Kafka (created, completed, and the
     // next instance's creation are this user's task events), published again
     // as the same CloudEvent through recurring's own sidecar.
-    let records = stack.topic_records("task-events", &user, 3, WAIT).await?;
+    let records = stack
+        .topic_records(Topic::TaskEvents.name(), &user, 3, WAIT)
+        .await?;
     let completion = records
         .iter()
         .find(|r| r["data"]["event_type"] == "task.completed")
@@ -261,7 +264,7 @@ async fn the_same_completion_event_delivered_twice_creates_one_instance() -> Res
         .as_str()
         .context("an event id")?;
     stack
-        .publish_via("recurring", "task-events", &user, completion)
+        .publish_via("recurring", Topic::TaskEvents.name(), &user, completion)
         .await?;
 
     let handled = stack

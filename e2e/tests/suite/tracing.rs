@@ -9,6 +9,7 @@ use e2e::Stack;
 use e2e::api::{Reply, id_of};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use todo_domain::Topic;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -56,7 +57,9 @@ async fn a_clients_trace_reaches_kafka_and_the_next_recurring_instance() -> Resu
     .await?
     .expect(StatusCode::OK)?;
 
-    let records = stack.topic_records("task-events", &user, 3, WAIT).await?;
+    let records = stack
+        .topic_records(Topic::TaskEvents.name(), &user, 3, WAIT)
+        .await?;
     let by_type = |kind: &str| {
         records
             .iter()
@@ -86,8 +89,12 @@ async fn a_request_without_trace_context_gets_one_trace_for_its_events() -> Resu
     stack.create_task(&user, json!({"title": "one"})).await?;
     stack.create_task(&user, json!({"title": "two"})).await?;
 
-    let events = stack.topic_records("task-events", &user, 2, WAIT).await?;
-    let updates = stack.topic_records("task-updates", &user, 2, WAIT).await?;
+    let events = stack
+        .topic_records(Topic::TaskEvents.name(), &user, 2, WAIT)
+        .await?;
+    let updates = stack
+        .topic_records(Topic::TaskUpdates.name(), &user, 2, WAIT)
+        .await?;
     let traces: Vec<_> = events.iter().chain(&updates).map(trace_id).collect();
     assert!(traces.iter().all(Option::is_some), "{traces:?}");
     // Each request is one trace: its task-events and task-updates messages

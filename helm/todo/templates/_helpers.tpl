@@ -32,6 +32,17 @@ app-api-token
       key: token
 {{- end }}
 
+{{/* The JWT signing secret as the JWT_SECRET variable of a wasmtime app
+container (templates/jwt-secret.yaml; service-kit's auth reads it before
+falling back to the secret store). */}}
+{{- define "todo.jwtSecretEnv" -}}
+- name: JWT_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: jwt-secret
+      key: jwt-secret
+{{- end }}
+
 {{- define "todo.chart" -}}
 {{ .Chart.Name }}-{{ .Chart.Version | replace "+" "_" }}
 {{- end }}

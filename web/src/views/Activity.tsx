@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { Link } from '../app';
+import { Link } from '../link';
 import { api } from '../session';
 import type { AuditEntry } from '../types';
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { Link } from '../app';
+import { Link } from '../link';
 import { addDays, localParts, monthGrid, moveDue, today, weekOf } from '../dates';
 import { api } from '../session';
 import { applyTask, onChange, resyncs, taskChanges, toast } from '../store';

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Link } from '../app';
+import { Link } from '../link';
 import { browserZone } from '../dates';
 import { api } from '../session';
 import { applyTask } from '../store';

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Link } from '../app';
+import { Link } from '../link';
 import { browserZone, toLocalInput, zones } from '../dates';
 import { api, ApiError } from '../session';
 import { applyTask, navigate, toast } from '../store';

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { Link } from '../app';
+import { Link } from '../link';
 import { browserZone, showDue } from '../dates';
 import { api, ApiError } from '../session';
 import { listPath, NO_FILTERS, TaskList, UNDO_MS, type Filters } from '../state';

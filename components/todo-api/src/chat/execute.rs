@@ -7,41 +7,18 @@ use todo_domain::chat::{
     Action, BulkAction, Change, Conversation, Intent, Outcome, Pending, Question, TaskRef,
     restore_patch,
 };
-use todo_domain::{
-    MAX_LIMIT, NewTask, Task, TaskPatch, TaskQuery, TimeZone, UserId, ValidationErrors,
-};
+use todo_domain::{MAX_LIMIT, NewTask, Task, TaskPatch, TaskQuery, TimeZone, UserId};
 
 use super::many;
-use crate::context::Ctx;
+use super::refusal::{answer, refused, user_error};
 use crate::store;
 use crate::tasks;
-
-/// A write's result as an outcome: a 4xx refusal is told to the user,
-/// anything else (the store is down) stays an error.
-pub(super) fn answer(
-    result: Result<Task, Problem>,
-    done: impl FnOnce(Task) -> Outcome,
-) -> Result<Outcome, Problem> {
-    match result {
-        Ok(task) => Ok(done(task)),
-        Err(problem) if (400..500).contains(&problem.status()) => Ok(refused(&problem)),
-        Err(problem) => Err(problem),
-    }
-}
-
-pub(super) fn refused(problem: &Problem) -> Outcome {
-    Outcome::Invalid(ValidationErrors::single("", problem.detail()))
-}
-
-/// Whether a write failed in a way the user can fix (told, not raised).
-pub(super) fn user_error(problem: &Problem) -> bool {
-    (400..500).contains(&problem.status())
-}
+use service_kit::Ctx;
 
 /// The task `target` points at, or the outcome to answer with.
 async fn resolve(
     ctx: &Ctx,
-    user: &str,
+    user: &UserId,
     conversation: &Conversation,
     target: &TaskRef,
 ) -> Result<Result<Task, Outcome>, Problem> {
@@ -63,7 +40,7 @@ fn numbers(ids: &[u64]) -> String {
 }
 
 /// Which of `ids` the user has (unknown numbers are left out).
-async fn existing(ctx: &Ctx, user: &str, ids: &[u64]) -> Result<Vec<u64>, Problem> {
+async fn existing(ctx: &Ctx, user: &UserId, ids: &[u64]) -> Result<Vec<u64>, Problem> {
     let all = store::all_tasks(&ctx.dapr, user).await?;
     Ok(ids
         .iter()
@@ -75,7 +52,7 @@ async fn existing(ctx: &Ctx, user: &str, ids: &[u64]) -> Result<Vec<u64>, Proble
 /// Applies `patch` (parsed) to `before`, remembering how to undo it.
 async fn update(
     ctx: &Ctx,
-    user: &str,
+    user: &UserId,
     conversation: &mut Conversation,
     before: &Task,
     patch: &Value,
@@ -99,7 +76,6 @@ pub(super) async fn run(
     pending: Option<Pending>,
     tz: &TimeZone,
 ) -> Result<Outcome, Problem> {
-    let user = owner.as_str();
     let outcome = match intent {
         Intent::Add {
             body,
@@ -118,7 +94,7 @@ pub(super) async fn run(
             }
             match TaskQuery::from_pairs(&query) {
                 Ok(query) => {
-                    let all = store::all_tasks(&ctx.dapr, user).await?;
+                    let all = store::all_tasks(&ctx.dapr, owner).await?;
                     // "what did I do today": completed in those local days.
                     let in_days = |t: &&Task| match (done_between, t.completed_at) {
                         (None, _) => true,
@@ -149,7 +125,7 @@ pub(super) async fn run(
                 Action::Reopen => BulkAction::Reopen,
                 _ => BulkAction::Update,
             };
-            let found = existing(ctx, user, &ids).await?;
+            let found = existing(ctx, owner, &ids).await?;
             if found.is_empty() {
                 Outcome::NotFound(numbers(&ids))
             } else {
@@ -157,7 +133,7 @@ pub(super) async fn run(
             }
         }
         Intent::Delete(TaskRef::Ids(ids)) => {
-            let found = existing(ctx, user, &ids).await?;
+            let found = existing(ctx, owner, &ids).await?;
             if found.is_empty() {
                 Outcome::NotFound(numbers(&ids))
             } else {
@@ -170,17 +146,17 @@ pub(super) async fn run(
             action,
         } => {
             match (
-                resolve(ctx, user, conversation, &target).await?,
+                resolve(ctx, owner, conversation, &target).await?,
                 TaskPatch::from_json(&patch),
             ) {
                 (Err(outcome), _) => outcome,
                 (_, Err(errors)) => Outcome::Invalid(errors),
                 (Ok(before), Ok(parsed)) => {
-                    update(ctx, user, conversation, &before, &patch, parsed, action).await?
+                    update(ctx, owner, conversation, &before, &patch, parsed, action).await?
                 }
             }
         }
-        Intent::Shift { target, by } => match resolve(ctx, user, conversation, &target).await? {
+        Intent::Shift { target, by } => match resolve(ctx, owner, conversation, &target).await? {
             Err(outcome) => outcome,
             Ok(before) => {
                 let moved =
@@ -193,7 +169,7 @@ pub(super) async fn run(
                             Err(errors) => Outcome::Invalid(errors),
                             Ok(parsed) => {
                                 let action = Action::Reschedule;
-                                update(ctx, user, conversation, &before, &patch, parsed, action)
+                                update(ctx, owner, conversation, &before, &patch, parsed, action)
                                     .await?
                             }
                         }
@@ -201,10 +177,10 @@ pub(super) async fn run(
                 }
             }
         },
-        Intent::Delete(target) => match resolve(ctx, user, conversation, &target).await? {
+        Intent::Delete(target) => match resolve(ctx, owner, conversation, &target).await? {
             Err(outcome) => outcome,
             Ok(task) => {
-                let result = tasks::delete_task(ctx, user, task.id, None).await;
+                let result = tasks::delete_task(ctx, owner, task.id, None).await;
                 if let Ok(deleted) = &result {
                     conversation.undo = Some(Change::Deleted {
                         tasks: vec![deleted.clone()],
@@ -224,7 +200,7 @@ pub(super) async fn run(
             query.push(("limit".into(), MAX_LIMIT.to_string()));
             match TaskQuery::from_pairs(&query) {
                 Ok(query) => {
-                    let all = store::all_tasks(&ctx.dapr, user).await?;
+                    let all = store::all_tasks(&ctx.dapr, owner).await?;
                     let page = query.run(all.iter(), ctx.now);
                     let tasks: Vec<Task> = page.items.iter().map(|v| v.task.clone()).collect();
                     if !tasks.is_empty() {
@@ -267,9 +243,8 @@ async fn add(
     subtasks: Vec<String>,
     parent: Option<TaskRef>,
 ) -> Result<Outcome, Problem> {
-    let user = owner.as_str();
     if let Some(parent) = parent {
-        match resolve(ctx, user, conversation, &parent).await? {
+        match resolve(ctx, owner, conversation, &parent).await? {
             Ok(parent) => body["parent_task_id"] = json!(parent.id),
             Err(outcome) => return Ok(outcome),
         }
@@ -287,7 +262,7 @@ async fn add(
     let mut children = Vec::new();
     for title in subtasks {
         let child = NewTask::from_json(&json!({"title": title, "parent_task_id": task.id}))
-            .map_err(tasks::invalid)?;
+            .map_err(Problem::invalid)?;
         match tasks::create_task(ctx, owner, child).await {
             Ok(child) => {
                 created.push(child.id);

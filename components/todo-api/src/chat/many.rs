@@ -9,10 +9,10 @@ use service_kit::Problem;
 use todo_domain::chat::{BulkAction, Change, Conversation, Outcome, recreate_body, restore_patch};
 use todo_domain::{NewTask, Task, TaskPatch, UserId};
 
-use super::execute::user_error;
-use crate::context::Ctx;
+use super::refusal::user_error;
 use crate::store;
 use crate::tasks;
+use service_kit::Ctx;
 
 /// Carries out a confirmed bulk change on the tasks it listed.
 pub(super) async fn carry_out(
@@ -23,8 +23,7 @@ pub(super) async fn carry_out(
     ids: &[u64],
     patch: Option<&Value>,
 ) -> Result<Outcome, Problem> {
-    let user = owner.as_str();
-    let all = store::all_tasks(&ctx.dapr, user).await?;
+    let all = store::all_tasks(&ctx.dapr, owner).await?;
     let patch = match action {
         BulkAction::Complete => json!({"completed": true}),
         BulkAction::Reopen => json!({"completed": false}),
@@ -33,7 +32,7 @@ pub(super) async fn carry_out(
     };
     let parsed = match action {
         BulkAction::Delete => None,
-        _ => Some(TaskPatch::from_json(&patch).map_err(tasks::invalid)?),
+        _ => Some(TaskPatch::from_json(&patch).map_err(Problem::invalid)?),
     };
     let mut done = Vec::new();
     let mut restore = Vec::new();
@@ -42,8 +41,8 @@ pub(super) async fn carry_out(
             continue;
         };
         let result = match &parsed {
-            None => tasks::delete_task(ctx, user, *id, None).await,
-            Some(parsed) => tasks::patch_task(ctx, user, *id, parsed.clone(), None).await,
+            None => tasks::delete_task(ctx, owner, *id, None).await,
+            Some(parsed) => tasks::patch_task(ctx, owner, *id, parsed.clone(), None).await,
         };
         match result {
             Ok(task) => {
@@ -74,7 +73,6 @@ pub(super) async fn undo(
     owner: &UserId,
     conversation: &mut Conversation,
 ) -> Result<Outcome, Problem> {
-    let user = owner.as_str();
     let Some(change) = conversation.undo.take() else {
         return Ok(Outcome::NothingToUndo);
     };
@@ -83,7 +81,7 @@ pub(super) async fn undo(
         Change::Created { ids } => {
             // Subtasks first, then their parent.
             for id in ids.iter().rev() {
-                match tasks::delete_task(ctx, user, *id, None).await {
+                match tasks::delete_task(ctx, owner, *id, None).await {
                     Ok(task) => said.push(format!("removed #{} \"{}\"", task.id, task.title)),
                     Err(problem) if user_error(&problem) => {}
                     Err(problem) => return Err(problem),
@@ -92,8 +90,8 @@ pub(super) async fn undo(
         }
         Change::Updated { restore } => {
             for (id, patch) in restore {
-                let parsed = TaskPatch::from_json(&patch).map_err(tasks::invalid)?;
-                match tasks::patch_task(ctx, user, id, parsed, None).await {
+                let parsed = TaskPatch::from_json(&patch).map_err(Problem::invalid)?;
+                match tasks::patch_task(ctx, owner, id, parsed, None).await {
                     Ok(task) => said.push(format!("set #{} \"{}\" back", task.id, task.title)),
                     Err(problem) if user_error(&problem) => {}
                     Err(problem) => return Err(problem),

@@ -11,18 +11,18 @@
 mod execute;
 mod many;
 mod model;
+mod refusal;
 
 use dapr_http::StateOp;
 use http::StatusCode;
 use serde_json::{Value, json};
 use service_kit::{Incoming, Problem, Response};
 use todo_domain::chat::{self, Conversation, MAX_MESSAGE_CHARS, Outcome};
-use todo_domain::{Task, TimeZone, ValidationErrors};
+use todo_domain::{Task, TimeZone, UserId, ValidationErrors};
 
-use crate::context::Ctx;
 use crate::store::STORE;
-use crate::tasks;
 use model::Ended;
+use service_kit::Ctx;
 
 const FIELDS: &[&str] = &["message", "conversation_id", "timezone"];
 const MAX_CONVERSATION_ID_CHARS: usize = 64;
@@ -34,9 +34,9 @@ struct ChatRequest {
     timezone: TimeZone,
 }
 
-pub async fn chat(ctx: &Ctx, req: &Incoming, user: &str) -> Result<Response, Problem> {
-    let owner = tasks::user_id(user)?;
-    let request = parse(&req.json()?).map_err(tasks::invalid)?;
+pub async fn chat(ctx: &Ctx, req: &Incoming, user: &UserId) -> Result<Response, Problem> {
+    let owner = user.clone();
+    let request = parse(&req.json()?).map_err(Problem::invalid)?;
     let key = format!("u:{user}:chat:{}", request.conversation_id);
     let mut conversation = match ctx.dapr.get_state::<Conversation>(STORE, &key).await? {
         Some(stored) => stored.value,

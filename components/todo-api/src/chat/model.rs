@@ -18,8 +18,8 @@ use service_kit::Problem;
 use todo_domain::chat::Conversation;
 use todo_domain::{TimeZone, UserId};
 
-use crate::context::Ctx;
 use crate::mcp;
+use service_kit::Ctx;
 
 /// The conversation component the chat uses when it exists.
 pub(super) const COMPONENT: &str = "chat-model";

@@ -58,10 +58,7 @@ pub fn recreate_body(task: &Task) -> Value {
     let value = serde_json::to_value(task).unwrap_or(Value::Null);
     let mut body = Map::new();
     // The fields a task body may carry, but the version: a new task starts at 1.
-    for name in crate::input::TASK_FIELDS
-        .iter()
-        .filter(|f| **f != "version")
-    {
+    for name in crate::input::body_fields().filter(|f| *f != "version") {
         let v = field(&value, name);
         if !v.is_null() {
             body.insert((*name).into(), v);
