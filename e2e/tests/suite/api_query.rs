@@ -2,6 +2,8 @@
 //! (undated tasks last, ties by id), cursor paging with `total`, and
 //! `/tasks/search` running the same engine.
 
+use std::time::Duration;
+
 use anyhow::{Context, Result};
 use e2e::Stack;
 use e2e::api::ids;
@@ -209,5 +211,80 @@ async fn search_runs_the_same_engine_as_the_list() -> Result<()> {
     let other = stack.new_user("query-other");
     let page = stack.get_json(&other, "/tasks/search?q=milk").await?;
     assert_eq!(page["total"], 0);
+    Ok(())
+}
+
+/// Every page of `path` (relative to `/api/{user}`) at `limit` a page,
+/// following `next_cursor`: the ids in the order served.
+async fn ids_paged(
+    stack: &Stack,
+    user: &str,
+    path: &str,
+    limit: usize,
+    id: &str,
+) -> Result<Vec<u64>> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let sep = if path.contains('?') { '&' } else { '?' };
+    loop {
+        let page_path = match &cursor {
+            Some(c) => format!("{path}{sep}limit={limit}&cursor={c}"),
+            None => format!("{path}{sep}limit={limit}"),
+        };
+        let page = stack.get_json(user, &page_path).await?;
+        let items = page["items"].as_array().context("a page has items")?;
+        anyhow::ensure!(
+            items.len() <= limit,
+            "{} items on a page of {limit}",
+            items.len()
+        );
+        seen.extend(items.iter().filter_map(|item| item[id].as_u64()));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return Ok(seen),
+        }
+    }
+}
+
+/// A user past the first chunk of the task index (128 tasks) and past the
+/// first pages of the audit log: paging by cursor serves each task and
+/// each `task.created` entry exactly once, in order, across the boundaries.
+#[tokio::test]
+async fn a_user_past_one_index_chunk_and_many_audit_pages_pages_exactly() -> Result<()> {
+    let stack = Stack::from_env()?;
+    let user = stack.new_user("boundary");
+    const TASKS: u64 = 131;
+    for n in 1..=TASKS {
+        let task = stack
+            .create_task(&user, json!({"title": format!("task {n}")}))
+            .await?;
+        assert_eq!(task["id"], n);
+    }
+    let expected: Vec<u64> = (1..=TASKS).collect();
+    let listed = ids_paged(&stack, &user, "/tasks?sort=created_at", 50, "id").await?;
+    assert_eq!(listed, expected, "tasks by created_at, 50 a page");
+    let newest_first = ids_paged(&stack, &user, "/tasks?sort=-created_at", 40, "id").await?;
+    assert_eq!(
+        newest_first,
+        expected.iter().rev().copied().collect::<Vec<_>>()
+    );
+    // audit receives the events asynchronously: wait for all, then page.
+    let audited = stack
+        .eventually(
+            "every task.created in audit",
+            Duration::from_secs(60),
+            || async {
+                let ids =
+                    ids_paged(&stack, &user, "/audit?type=task.created", 50, "task_id").await?;
+                Ok((ids.len() >= TASKS as usize).then_some(ids))
+            },
+        )
+        .await?;
+    let mut sorted = audited.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted, expected,
+        "each task.created entry once, across pages: {audited:?}"
+    );
     Ok(())
 }

@@ -407,3 +407,36 @@ async fn bad_chat_requests_are_problems() -> Result<()> {
     assert_eq!(page["total"], 0);
     Ok(())
 }
+
+/// "postpone it by a day" moves the task's own due date (kept at its local
+/// time), and a task without one gets a question, not a guess.
+#[tokio::test]
+async fn a_due_date_moves_by_an_amount_from_where_it_is() -> Result<()> {
+    let stack = Stack::from_env()?;
+    let user = stack.new_user("chatshift");
+    let chat = "shift-1";
+    say(
+        &stack,
+        &user,
+        chat,
+        "add water the plants on 5 march 2031 at 9am",
+    )
+    .await?;
+    let moved = say(&stack, &user, chat, "postpone it by a day").await?;
+    assert_eq!(moved["intent"], "update", "{moved}");
+    assert_eq!(moved["understood"]["shift"]["by"], "P1D", "{moved}");
+    let plants = task_titled(&stack, &user, "water the plants").await?;
+    // London keeps GMT until the end of March: 09:00 local is 09:00Z.
+    let due = plants["due_date"].as_str().unwrap_or("");
+    assert!(
+        ["2031-03-06T09:00:00Z", "2031-03-06T09:00:00+00:00"].contains(&due),
+        "{plants}"
+    );
+
+    say(&stack, &user, chat, "add sort the post").await?;
+    let asked = say(&stack, &user, chat, "push it back 2 weeks").await?;
+    assert_eq!(asked["question"], "no_due_to_shift", "{asked}");
+    let post = task_titled(&stack, &user, "sort the post").await?;
+    assert_eq!(post["due_date"], Value::Null, "{post}");
+    Ok(())
+}

@@ -291,3 +291,31 @@ async fn disruptive_a_reminder_survives_a_notifier_restart_and_fires_exactly_onc
     }
     anyhow::bail!("notifier never scheduled a reminder early enough to restart before it")
 }
+
+/// Kafka may deliver a `reminder.due` twice (after a consumer crash): the
+/// second delivery is recognised and the person is told once.
+#[tokio::test]
+async fn the_same_reminder_due_delivered_twice_is_told_once() -> Result<()> {
+    let stack = Stack::from_env()?;
+    let user = stack.new_user("twice");
+    let task = stack
+        .create_task(&user, json!({"title": "Told once"}))
+        .await?;
+    let due = json!({
+        "event_id": format!("twice-{}", uuid::Uuid::new_v4()), "event_type": "reminder.due",
+        "schema_version": 1, "user_id": user, "task_id": task["id"], "task_version": 1,
+        "reminder_id": 1, "remind_at": "2027-01-01T09:00:00Z", "occurrence": 1,
+        "title": "Told once", "due_date": null, "occurred_at": "2027-01-01T09:00:00Z"
+    });
+    for _ in 0..2 {
+        stack
+            .publish_via("notifier", "reminders", &user, &due)
+            .await?;
+    }
+    stack
+        .logged_once("notifier", "duplicate reminder ignored", ("user_id", &user))
+        .await?;
+    let notifications = stack.notifications(&user).await?;
+    assert_eq!(notifications.len(), 1, "{notifications:#?}");
+    Ok(())
+}
