@@ -881,6 +881,12 @@ k8s_test() {
     REALTIME_URLS="$(k8s_realtime_urls)"
     REALTIME_URL="${REALTIME_URLS%% *}"
     KAFKA_LIBS="$(kafka_libs "$STACK_CACHE")"
+    # `k8s test DRILL`: only the cluster drills whose names contain DRILL.
+    if [ -n "${1:-}" ]; then
+      step "Cluster drills matching '$1'"
+      cargo test -p e2e --test k8s_drills -- --ignored --test-threads 1 "$1"
+      exit
+    fi
     step "End-to-end tests against the cluster"
     # Not on the cluster: the chat model's contract test needs scripts/stack's
     # todo-api-model replica (its own daprd with the model components, calling
@@ -906,7 +912,7 @@ cmd_k8s() {
     up) k8s_up ;;
     down) k8s_down ;;
     status) k8s_status ;;
-    test) k8s_test ;;
+    test) k8s_test "$@" ;;
     provision) provision_k8s ;;
     kubectl) k8s_require_holder && k8s_kubectl "$@" ;;
     helm) provision_helm && k8s_require_holder && k8s_helm "$@" ;;
