@@ -9,7 +9,7 @@ use super::ask::{filters, heading, query};
 use super::intent::{BulkAction, Intent};
 use super::marks::take_priority;
 use super::when::{due, take_when};
-use super::words::Words;
+use super::words::{DONE_WORDS, Words};
 use crate::due::TimeZone;
 
 const VERBS: &[(&str, BulkAction)] = &[
@@ -70,17 +70,7 @@ pub(super) fn read(message: &str, now: DateTime<Utc>, tz: &TimeZone) -> Option<I
             .is_some()
         {
             action = BulkAction::Reopen;
-        } else if words
-            .take_phrase(&[
-                "as done",
-                "as complete",
-                "as completed",
-                "as finished",
-                "done",
-                "complete",
-            ])
-            .is_none()
-        {
+        } else if words.take_phrase(DONE_WORDS).is_none() {
             return None;
         }
     } else if action == BulkAction::Complete {

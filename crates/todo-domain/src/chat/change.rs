@@ -12,7 +12,7 @@ use super::remind::{Remind, take_reminders};
 use super::repeat::{Found, take_repeat};
 use super::shift::take_shift;
 use super::when::{due, take_when};
-use super::words::{Words, count};
+use super::words::{DONE_WORDS, Words, count};
 use crate::due::{Due, TimeZone};
 
 const COMPLETE: &[&str] = &[
@@ -88,17 +88,6 @@ const CLEAR_DUE: &[&str] = &[
     "clear the due date from",
     "delete the due date of",
     "delete the due date from",
-];
-const DONE_WORDS: &[&str] = &[
-    "as done",
-    "as complete",
-    "as completed",
-    "as finished",
-    "done",
-    "complete",
-    "completed",
-    "finished",
-    "off",
 ];
 
 fn update(target: TaskRef, patch: Value, action: Action) -> Intent {

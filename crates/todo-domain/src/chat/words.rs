@@ -166,6 +166,20 @@ pub(super) fn count(phrase: &str) -> usize {
     phrase.split(' ').count()
 }
 
+/// How people say a task is done ("mark #3 as done", "mark all shopping
+/// tasks completed"), longest first.
+pub(super) const DONE_WORDS: &[&str] = &[
+    "as done",
+    "as complete",
+    "as completed",
+    "as finished",
+    "done",
+    "complete",
+    "completed",
+    "finished",
+    "off",
+];
+
 /// A small count in digits or words ("3", "three", "a").
 pub(super) fn number(word: &str) -> Option<u32> {
     const WORDS: [&str; 13] = [
