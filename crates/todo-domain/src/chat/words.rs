@@ -167,7 +167,7 @@ pub(super) fn count(phrase: &str) -> usize {
 }
 
 /// How people say a task is done ("mark #3 as done", "mark all shopping
-/// tasks completed"), longest first.
+/// tasks completed", "tick #2 off").
 pub(super) const DONE_WORDS: &[&str] = &[
     "as done",
     "as complete",
