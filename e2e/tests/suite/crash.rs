@@ -18,7 +18,7 @@ use e2e::Stack;
 use e2e::api::Reply;
 use e2e::drills::{
     CATCH_UP, Killed, SETTLE, acknowledged, after_writes, all_acknowledged, every_page,
-    exactly_one_created_each, stored_ids, write,
+    exactly_one_created_each, one_notification_each, stored_ids, tasks_reminding, write,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -261,58 +261,4 @@ async fn disruptive_crash_of_notifier_fires_each_pending_reminder_once() -> Resu
     tokio::time::sleep(Duration::from_secs(2)).await;
     killed.restart().await?;
     one_notification_each(&stack, &user, &ids, at).await
-}
-
-/// Creates `count` tasks titled `{prefix} {n}`, each with one reminder
-/// `lead_secs` from now; returns that instant and the tasks' ids.
-async fn tasks_reminding(
-    stack: &Stack,
-    user: &str,
-    prefix: &str,
-    count: usize,
-    lead_secs: i64,
-) -> Result<(chrono::DateTime<chrono::Utc>, BTreeSet<u64>)> {
-    let at = chrono::Utc::now() + chrono::Duration::seconds(lead_secs);
-    let at_text = at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-    let mut ids = BTreeSet::new();
-    for n in 0..count {
-        let task = stack
-            .create_task(
-                user,
-                json!({"title": format!("{prefix} {n}"), "reminders": [{"remind_at": at_text}]}),
-            )
-            .await?;
-        ids.insert(task["id"].as_u64().context("an id")?);
-    }
-    Ok((at, ids))
-}
-
-/// Waits for a notification per task of `ids`, lets redeliveries settle,
-/// then checks there is exactly one each and none came before `at`.
-async fn one_notification_each(
-    stack: &Stack,
-    user: &str,
-    ids: &BTreeSet<u64>,
-    at: chrono::DateTime<chrono::Utc>,
-) -> Result<()> {
-    stack
-        .eventually("a notification per reminder", CATCH_UP, || async {
-            let list = every_page(stack, user, "/notifications").await?;
-            Ok((list.len() >= ids.len()).then_some(()))
-        })
-        .await?;
-    tokio::time::sleep(SETTLE).await;
-    let list = every_page(stack, user, "/notifications").await?;
-    let tasks: BTreeSet<u64> = list.iter().filter_map(|n| n["task_id"].as_u64()).collect();
-    ensure!(
-        list.len() == ids.len() && &tasks == ids,
-        "one notification per reminder: {list:#?}"
-    );
-    for n in &list {
-        let delivered_at = chrono::DateTime::parse_from_rfc3339(
-            n["delivered_at"].as_str().context("delivered_at")?,
-        )?;
-        ensure!(delivered_at >= at, "delivered before its time: {n}");
-    }
-    Ok(())
 }
