@@ -176,6 +176,23 @@ async fn disruptive_changes_made_while_kafka_is_down_are_all_published_in_order_
     let listed = stack.get_json(&user, "/tasks").await?;
     assert_eq!(listed["total"], 1 + CREATED as u64);
 
+    // The broker really was down: nothing answers on its port (locally; on
+    // a cluster the bridge answers for the scaled-down pod), and not one
+    // update reached the device meanwhile (they travel through Kafka).
+    if std::env::var_os("TODO_STACK_CONTROL").is_none() {
+        let kafka = stack.named_port("kafka")?;
+        ensure!(
+            tokio::net::TcpStream::connect(("127.0.0.1", kafka))
+                .await
+                .is_err(),
+            "Kafka still accepts connections on port {kafka} after 'kafka stop'"
+        );
+    }
+    ensure!(
+        device.try_recv().is_err(),
+        "an update reached the device while the broker was down"
+    );
+
     let back = Instant::now();
     broker.start()?;
 
