@@ -250,40 +250,28 @@ async fn main() -> Result<()> {
     ));
     // Updates and completions, one client, on tasks of the users above.
     let changed = creates.min(100);
-    for (name, owner, change) in [
-        ("update (PATCH priority), 1 client", &own[0], "priority"),
-        ("complete, 1 client", &own[own.len().min(2) - 1], "complete"),
+    let priority = serde_json::json!({"priority": "high"});
+    for (name, owner, suffix, body) in [
+        (
+            "update (PATCH priority), 1 client",
+            &own[0],
+            "",
+            Some(&priority),
+        ),
+        (
+            "complete, 1 client",
+            &own[own.len().min(2) - 1],
+            "/complete",
+            None,
+        ),
     ] {
         let started = Instant::now();
         let (mut latencies, mut errors) = (Vec::new(), 0);
         for id in 1..=changed {
-            let (elapsed, status, _) = match change {
-                "priority" => {
-                    let body = serde_json::json!({"priority": "high"});
-                    timed(
-                        &stack,
-                        Method::PATCH,
-                        owner,
-                        &format!("/tasks/{id}"),
-                        Some(&body),
-                    )
-                    .await?
-                }
-                _ => {
-                    timed(
-                        &stack,
-                        Method::PATCH,
-                        owner,
-                        &format!("/tasks/{id}/complete"),
-                        None,
-                    )
-                    .await?
-                }
-            };
-            if status == 200 {
-                latencies.push(elapsed);
-            } else {
-                errors += 1;
+            let path = format!("/tasks/{id}{suffix}");
+            match timed(&stack, Method::PATCH, owner, &path, body).await? {
+                (elapsed, 200, _) => latencies.push(elapsed),
+                _ => errors += 1,
             }
         }
         let samples = Samples::new(latencies, errors, started.elapsed());
