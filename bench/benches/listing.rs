@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use bench::corpus;
+use bench::stats::ms;
 use todo_domain::{NewTask, Task, TaskQuery, TaskSummary, UserId};
 
 fn time(samples: usize, mut run: impl FnMut()) -> (Duration, Duration) {
@@ -23,10 +24,6 @@ fn time(samples: usize, mut run: impl FnMut()) -> (Duration, Duration) {
         .collect();
     times.sort_unstable();
     (times[0], times[times.len() / 2])
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
 
 fn main() {

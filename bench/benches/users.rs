@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use bench::soak::op_for;
-use bench::stats::Samples;
+use bench::stats::{Samples, ms};
 use e2e::Stack;
 use e2e::settings::setting;
 use futures_util::StreamExt;
@@ -117,10 +117,6 @@ async fn step(
     let failures = std::mem::take(&mut *failures.lock().await);
     let samples = Samples::new(latencies, failures.values().sum(), length);
     Ok((samples, early, failures))
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
 
 #[tokio::main]

@@ -57,7 +57,8 @@ impl Samples {
     }
 }
 
-fn ms(d: Duration) -> String {
+/// Milliseconds with one decimal, as the tables print them.
+pub fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
 
