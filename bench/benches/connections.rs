@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use bench::stats::Samples;
+use bench::stats::{Samples, vm_rss_kib};
 use e2e::Stack;
 use e2e::settings::setting;
 use futures_util::StreamExt;
@@ -28,11 +28,7 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 fn rss_kib(pid: u32) -> Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
         .with_context(|| format!("reading /proc/{pid}/status: is realtime running?"))?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmRSS in /proc/<pid>/status")
+    vm_rss_kib(&status).context("no VmRSS in /proc/<pid>/status")
 }
 
 /// `realtime_connections` from the service's Prometheus metrics.

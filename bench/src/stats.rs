@@ -78,6 +78,15 @@ pub fn row(name: &str, samples: &Samples, note: &str) -> String {
 /// The header of the table [`row`] writes.
 pub const HEADER: &str = "| operation | requests | errors | p50 ms | p99 ms | max ms | req/s | note |\n|---|---:|---:|---:|---:|---:|---:|---|";
 
+/// The resident memory in KiB that a `/proc/<pid>/status` text reports
+/// (`VmRSS:   1234 kB`).
+pub fn vm_rss_kib(status: &str) -> Option<u64> {
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +97,13 @@ mod tests {
             0,
             Duration::from_secs(2),
         )
+    }
+
+    #[test]
+    fn resident_memory_is_read_from_a_status_text() {
+        let status = "Name:\trealtime\nVmPeak:\t  9000 kB\nVmRSS:\t  7168 kB\nThreads:\t3\n";
+        assert_eq!(vm_rss_kib(status), Some(7168));
+        assert_eq!(vm_rss_kib("Name:\tx\n"), None);
     }
 
     #[test]

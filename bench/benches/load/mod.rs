@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use bench::soak::Op;
+use bench::stats::vm_rss_kib;
 use e2e::Stack;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -24,11 +25,7 @@ pub fn resident_memory(stack_dir: &str) -> Result<BTreeMap<String, u64>> {
         let pid = std::fs::read_to_string(&path)?.trim().to_owned();
         let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
             .with_context(|| format!("{name} (pid {pid}) is not running"))?;
-        let kib = status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-            .with_context(|| format!("no VmRSS for {name}"))?;
+        let kib = vm_rss_kib(&status).with_context(|| format!("no VmRSS for {name}"))?;
         memory.insert(name.to_owned(), kib);
     }
     Ok(memory)
