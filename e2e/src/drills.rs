@@ -2,7 +2,7 @@
 //! processes killed and brought back however a drill ends, and exact counts
 //! of stored tasks and audit entries.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
@@ -11,8 +11,6 @@ use serde_json::{Value, json};
 
 use crate::Stack;
 
-/// Longer than the outbox relay's safety-net delay (10 s) plus a run of it.
-pub const SETTLE: Duration = Duration::from_secs(15);
 /// How long effects may take to appear after the restart.
 pub const CATCH_UP: Duration = Duration::from_secs(90);
 
@@ -148,44 +146,54 @@ pub async fn every_page(stack: &Stack, user: &str, path: &str) -> Result<Vec<Val
     }
 }
 
-/// How many `task.created` entries audit holds per task id.
-pub async fn created_entries(stack: &Stack, user: &str) -> Result<BTreeMap<u64, usize>> {
-    let mut counts = BTreeMap::new();
-    for entry in every_page(stack, user, "/audit?type=task.created").await? {
-        let id = entry["task_id"]
-            .as_u64()
-            .context("an entry has a task id")?;
-        *counts.entry(id).or_default() += 1;
-    }
-    Ok(counts)
-}
-
-/// Waits until audit has an entry for each of `ids`, lets the relay's
-/// safety net run, then checks each task has exactly one `task.created`
-/// entry and no other task has any.
+/// Checks, by the one rule of [`crate::once`], that audit holds one
+/// `task.created` entry for each of `ids` and none for any other task.
 pub async fn exactly_one_created_each(
     stack: &Stack,
     user: &str,
     ids: &BTreeSet<u64>,
 ) -> Result<()> {
-    stack
-        .eventually("an audit entry for every task", CATCH_UP, || async {
-            let counts = created_entries(stack, user).await?;
-            Ok(ids.iter().all(|id| counts.contains_key(id)).then_some(()))
-        })
+    let entries = stack
+        .settled(
+            "task.created entries",
+            ids.len(),
+            "/task_id",
+            CATCH_UP,
+            || every_page(stack, user, "/audit?type=task.created"),
+        )
         .await?;
-    tokio::time::sleep(SETTLE).await;
-    let counts = created_entries(stack, user).await?;
-    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
-    ensure!(
-        twice.is_empty(),
-        "task.created recorded more than once: {twice:?}"
-    );
-    let found: BTreeSet<u64> = counts.keys().copied().collect();
+    let found: BTreeSet<u64> = entries
+        .iter()
+        .filter_map(|e| e["task_id"].as_u64())
+        .collect();
     ensure!(
         &found == ids,
         "audit's tasks {found:?} differ from the stored ones {ids:?}"
     );
+    Ok(())
+}
+
+/// Checks, by the one rule of [`crate::once`], that each of `series` (the
+/// first instances of daily series, all completed) has exactly one next
+/// instance, and nothing else was created.
+pub async fn one_next_instance_each(stack: &Stack, user: &str, series: &[u64]) -> Result<()> {
+    // An instance is its series and occurrence.
+    let instances = || async {
+        Ok(every_page(stack, user, "/tasks")
+            .await?
+            .iter()
+            .map(|t| json!({"instance": format!("{}/{}", t["series_id"], t["occurrence"])}))
+            .collect())
+    };
+    stack
+        .settled(
+            "the series' instances",
+            2 * series.len(),
+            "/instance",
+            CATCH_UP,
+            instances,
+        )
+        .await?;
     Ok(())
 }
 
@@ -235,27 +243,21 @@ pub async fn tasks_reminding(
     Ok((at, ids))
 }
 
-/// Waits for a notification per task of `ids`, lets redeliveries settle,
-/// then checks there is exactly one each and none came before `at`.
+/// Checks, by the one rule of [`crate::once`], that there is one
+/// notification per task of `ids` (each has one reminder), none before `at`.
 pub async fn one_notification_each(
     stack: &Stack,
     user: &str,
     ids: &BTreeSet<u64>,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
-    stack
-        .eventually("a notification per reminder", CATCH_UP, || async {
-            let list = every_page(stack, user, "/notifications").await?;
-            Ok((list.len() >= ids.len()).then_some(()))
+    let list = stack
+        .settled("notifications", ids.len(), "/task_id", CATCH_UP, || {
+            every_page(stack, user, "/notifications")
         })
         .await?;
-    tokio::time::sleep(SETTLE).await;
-    let list = every_page(stack, user, "/notifications").await?;
     let tasks: BTreeSet<u64> = list.iter().filter_map(|n| n["task_id"].as_u64()).collect();
-    ensure!(
-        list.len() == ids.len() && &tasks == ids,
-        "one notification per reminder: {list:#?}"
-    );
+    ensure!(&tasks == ids, "one notification per reminder: {list:#?}");
     for n in &list {
         let delivered_at = chrono::DateTime::parse_from_rfc3339(
             n["delivered_at"].as_str().context("delivered_at")?,

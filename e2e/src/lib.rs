@@ -16,6 +16,7 @@ pub mod drills;
 pub mod events;
 mod kafka;
 pub mod model_server;
+pub mod once;
 pub mod ports;
 pub mod settings;
 

@@ -12,15 +12,15 @@
 //! The disturbance goes through `Stack::control`, i.e. `scripts/stack k8s
 //! control ...` under `TODO_STACK_CONTROL`.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use e2e::Stack;
 use e2e::api::{Reply, id_of};
 use e2e::drills::{
-    CATCH_UP, SETTLE, acknowledged, after_writes, all_acknowledged, every_page,
-    exactly_one_created_each, one_notification_each, stored_ids, tasks_reminding, write,
+    CATCH_UP, acknowledged, after_writes, all_acknowledged, exactly_one_created_each,
+    one_next_instance_each, one_notification_each, stored_ids, tasks_reminding, write,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -355,26 +355,6 @@ async fn drill_sigkill_of_recurring_and_its_daprd_creates_each_next_instance_onc
         stack.complete(&user, *id).await?;
     }
     crashed.recover().await?;
-    stack
-        .eventually("a next instance per completion", CATCH_UP, || async {
-            Ok((stored_ids(&stack, &user).await?.len() >= 10).then_some(()))
-        })
-        .await?;
-    tokio::time::sleep(SETTLE).await;
-    let tasks = every_page(&stack, &user, "/tasks").await?;
-    ensure!(
-        tasks.len() == 10,
-        "5 series and exactly 5 next instances: {tasks:#?}"
-    );
-    let mut per_title: BTreeMap<String, usize> = BTreeMap::new();
-    for t in &tasks {
-        *per_title
-            .entry(t["title"].as_str().unwrap_or_default().to_owned())
-            .or_default() += 1;
-    }
-    ensure!(
-        per_title.values().all(|n| *n == 2),
-        "two of each series: {per_title:?}"
-    );
-    Ok(())
+    // 5 series and exactly 5 next instances.
+    one_next_instance_each(&stack, &user, &series).await
 }

@@ -3,22 +3,22 @@
 //! drill ends with exact counts: nothing acknowledged is lost, and no
 //! effect happens twice.
 //!
-//! "Exactly once" is read after the outbox relay's safety net has had its
-//! chance to republish (`SETTLE`): a duplicate effect would show by then.
+//! "Exactly once" is read by the one rule of `e2e::once`: after the
+//! republish window, when a duplicate effect would show.
 //!
 //! Disruptive: they kill parts of the shared stack, so `scripts/stack test`
 //! runs them alone, one at a time (names start with `disruptive_`). Each
 //! brings the killed processes back however it ends.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use e2e::Stack;
 use e2e::api::Reply;
 use e2e::drills::{
-    CATCH_UP, Killed, SETTLE, acknowledged, after_writes, all_acknowledged, every_page,
-    exactly_one_created_each, one_notification_each, stored_ids, tasks_reminding, write,
+    CATCH_UP, Killed, acknowledged, after_writes, all_acknowledged, exactly_one_created_each,
+    one_next_instance_each, one_notification_each, stored_ids, tasks_reminding, write,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -161,28 +161,8 @@ async fn disruptive_crash_of_recurring_creates_each_next_instance_once() -> Resu
         stack.complete(&user, *id).await?;
     }
     killed.restart().await?;
-    stack
-        .eventually("a next instance per completion", CATCH_UP, || async {
-            Ok((stored_ids(&stack, &user).await?.len() >= 10).then_some(()))
-        })
-        .await?;
-    tokio::time::sleep(SETTLE).await;
-    let tasks = every_page(&stack, &user, "/tasks").await?;
-    ensure!(
-        tasks.len() == 10,
-        "5 series and exactly 5 next instances: {tasks:#?}"
-    );
-    let mut per_title: BTreeMap<String, usize> = BTreeMap::new();
-    for t in &tasks {
-        *per_title
-            .entry(t["title"].as_str().unwrap_or_default().to_owned())
-            .or_default() += 1;
-    }
-    ensure!(
-        per_title.values().all(|n| *n == 2),
-        "two of each series: {per_title:?}"
-    );
-    Ok(())
+    // 5 series and exactly 5 next instances.
+    one_next_instance_each(&stack, &user, &series).await
 }
 
 /// The realtime service and its sidecar die while its user's changes go on:

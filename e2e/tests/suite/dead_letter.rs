@@ -47,10 +47,13 @@ async fn dead_lettered(
             lines
         );
     }
+    // Read back after the republish window (`e2e::once`); the copies share
+    // the event's id, so the rule's key is the consumer: one copy each.
     let copies: Vec<Value> = stack
-        .topic_records(dlq, key, consumers.len(), WAIT)
+        .settled_records(dlq, &[key], consumers.len(), WAIT)
         .await?
         .into_iter()
+        .map(|(_, record)| record)
         .filter(|r| r["data"]["event_id"] == event_id)
         .collect();
     ensure!(

@@ -6,7 +6,6 @@
 //! runs it alone after the other tests (its name starts with
 //! `disruptive_`). It starts the broker again however it ends.
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
@@ -17,8 +16,10 @@ use serde_json::{Value, json};
 use todo_domain::Topic;
 use tokio::sync::mpsc;
 
-/// Changes made while the broker is down.
-const CHANGES: usize = 100;
+/// Changes made while the broker is down: more than the relay publishes in
+/// one run (`RELAY_BATCH`, 500, in components/todo-api/src/outbox.rs), so
+/// the backlog takes two runs and the second must carry on in order.
+const CHANGES: usize = 520;
 /// Tasks created during the outage; the other changes edit them.
 const CREATED: usize = 10;
 /// Other users who each create one task during the outage.
@@ -216,11 +217,6 @@ async fn disruptive_changes_made_while_kafka_is_down_are_all_published_in_order_
         seqs, expected_seqs,
         "every change's event arrives once, in the user's order"
     );
-    let ids: HashSet<&str> = events
-        .iter()
-        .filter_map(|e| e["event_id"].as_str())
-        .collect();
-    assert_eq!(ids.len(), expected, "each event_id exactly once");
     for (n, event) in events.iter().skip(1).enumerate() {
         let (method, _, _) = change(n);
         let expected_type = if method == Method::POST {
@@ -267,7 +263,7 @@ async fn disruptive_changes_made_while_kafka_is_down_are_all_published_in_order_
     // The other users' events went out too, once each.
     let other_keys: Vec<&str> = others.iter().map(String::as_str).collect();
     let records = stack
-        .keyed_records(
+        .events_once(
             Topic::TaskEvents.name(),
             &other_keys,
             OTHER_USERS,

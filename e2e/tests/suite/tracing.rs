@@ -58,7 +58,7 @@ async fn a_clients_trace_reaches_kafka_and_the_next_recurring_instance() -> Resu
     .expect(StatusCode::OK)?;
 
     let records = stack
-        .topic_records(Topic::TaskEvents.name(), &user, 3, WAIT)
+        .first_records(Topic::TaskEvents.name(), &user, 3, WAIT)
         .await?;
     let by_type = |kind: &str| {
         records
@@ -90,10 +90,10 @@ async fn a_request_without_trace_context_gets_one_trace_for_its_events() -> Resu
     stack.create_task(&user, json!({"title": "two"})).await?;
 
     let events = stack
-        .topic_records(Topic::TaskEvents.name(), &user, 2, WAIT)
+        .first_records(Topic::TaskEvents.name(), &user, 2, WAIT)
         .await?;
     let updates = stack
-        .topic_records(Topic::TaskUpdates.name(), &user, 2, WAIT)
+        .first_records(Topic::TaskUpdates.name(), &user, 2, WAIT)
         .await?;
     let traces: Vec<_> = events.iter().chain(&updates).map(trace_id).collect();
     assert!(traces.iter().all(Option::is_some), "{traces:?}");

@@ -35,7 +35,13 @@ fn realtime_rss_kib(stack: &Stack) -> Result<u64> {
 
 /// One raw frame: `opcode` with `payload`, the last of its message when `fin`.
 fn frame(opcode: OpCode, payload: &[u8], fin: bool) -> Message {
-    Message::Frame(Frame::message(payload.to_vec(), opcode, fin))
+    let mut frame = match opcode {
+        // tungstenite builds control frames only whole: cut it afterwards.
+        PING => Frame::ping(payload.to_vec()),
+        data => Frame::message(payload.to_vec(), data, fin),
+    };
+    frame.header_mut().is_final = fin;
+    Message::Frame(frame)
 }
 
 const TEXT: OpCode = OpCode::Data(Data::Text);
