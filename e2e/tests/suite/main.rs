@@ -22,7 +22,6 @@ mod chat_model;
 mod components;
 mod contract_events;
 mod contract_openapi;
-mod contract_support;
 mod crash;
 mod dead_letter;
 mod mcp;

@@ -67,7 +67,11 @@ async fn undeclared_methods_are_405_with_the_declared_ones_in_allow() -> Result<
     }
     ensure!(checked > 50, "only {checked} undeclared methods were tried");
     let unknown = stack
-        .request(Method::TRACE, &user, "/no-such-thing")
+        .raw(
+            Method::TRACE,
+            &format!("{}/api/{user}/no-such-thing", stack.api),
+        )
+        .bearer_auth(stack.token(&user))
         .send()
         .await?;
     ensure!(
