@@ -34,13 +34,6 @@ impl ApiRequest {
         self
     }
 
-    /// Sends no `Authorization` header from a token (a header set with
-    /// [`ApiRequest::header`] still goes).
-    pub fn anonymous(mut self) -> Self {
-        self.token = None;
-        self
-    }
-
     /// Adds a header.
     pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         self.builder = self.builder.header(name.as_ref(), value.as_ref());
