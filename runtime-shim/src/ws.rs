@@ -25,8 +25,13 @@ use crate::problem::problem;
 pub mod close {
     /// The server is shutting down (RFC 6455 "going away").
     pub const GOING_AWAY: u16 = 1001;
+    /// The client broke the WebSocket protocol (e.g. a continuation frame
+    /// with no message to continue, a fragmented control frame).
+    pub const PROTOCOL_ERROR: u16 = 1002;
     /// The client sent binary or non-JSON data.
     pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// The client sent a text message that is not UTF-8.
+    pub const INVALID_DATA: u16 = 1007;
     /// The client sent a message over the size limit.
     pub const TOO_BIG: u16 = 1009;
     /// An unexpected server-side condition.
@@ -329,10 +334,7 @@ impl Session<'_> {
                             let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.sink.flush()).await;
                             return End::Gone("the client closed the connection");
                         }
-                        Some(Err(error)) if is_too_big(&error) => {
-                            return End::Close(close::TOO_BIG, "message too big: the limit is 64 KiB");
-                        }
-                        Some(Err(_)) => return End::Gone("the connection failed while reading"),
+                        Some(Err(error)) => return read_failed(&error),
                         None => return End::Gone("the client disconnected"),
                     }
                 }
@@ -374,17 +376,43 @@ fn reply_to(text: &str) -> Result<Utf8Bytes, ()> {
         .into())
 }
 
-/// Whether a read failed because the client's message was over the limit.
-fn is_too_big(error: &axum::Error) -> bool {
+/// How a session ends after reading failed: the client's own mistakes get a
+/// close frame that names them (RFC 6455 section 7.4.1); a broken connection
+/// is just dropped.
+fn read_failed(error: &axum::Error) -> End {
     use std::error::Error as _;
-    matches!(
-        error
-            .source()
-            .and_then(|e| e.downcast_ref::<tungstenite::Error>()),
-        Some(tungstenite::Error::Capacity(
-            tungstenite::error::CapacityError::MessageTooLong { .. }
-        ))
-    )
+    use tungstenite::error::{CapacityError, ProtocolError};
+    let Some(error) = error
+        .source()
+        .and_then(|e| e.downcast_ref::<tungstenite::Error>())
+    else {
+        return End::Gone("the connection failed while reading");
+    };
+    match error {
+        tungstenite::Error::Capacity(CapacityError::MessageTooLong { .. }) => {
+            End::Close(close::TOO_BIG, "message too big: the limit is 64 KiB")
+        }
+        tungstenite::Error::Utf8(_) => {
+            End::Close(close::INVALID_DATA, "text messages must be UTF-8")
+        }
+        tungstenite::Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => {
+            End::Gone("the client disconnected without closing")
+        }
+        tungstenite::Error::Protocol(violation) => End::Close(
+            close::PROTOCOL_ERROR,
+            match violation {
+                ProtocolError::UnexpectedContinueFrame => {
+                    "a continuation frame with no message to continue"
+                }
+                ProtocolError::ExpectedFragment(_) => {
+                    "a new message began before the fragmented one ended"
+                }
+                ProtocolError::FragmentedControlFrame => "control frames must not be fragmented",
+                _ => "WebSocket protocol violation",
+            },
+        ),
+        _ => End::Gone("the connection failed while reading"),
+    }
 }
 
 /// Sends a close frame and waits briefly for the client's, so the frame is

@@ -1,5 +1,6 @@
 //! Hostile WebSocket clients against the real realtime service: connection
-//! churn, garbage and oversized frames, and a client that never reads. The
+//! churn, garbage, oversized and fragmented frames (RFC 6455 section 5.4,
+//! sent raw), and a client that never reads. The
 //! service stays up, other clients keep receiving, and its memory returns
 //! to where it was.
 //!
@@ -13,6 +14,8 @@ use e2e::{Stack, close_code, next_about};
 use futures_util::{SinkExt, StreamExt, stream};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Control, Data, OpCode};
 
 /// Connections opened and closed by the churn.
 const CHURN: usize = 10_000;
@@ -28,6 +31,99 @@ fn realtime_rss_kib(stack: &Stack) -> Result<u64> {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .context("VmRSS in /proc/PID/status")
+}
+
+/// One raw frame: `opcode` with `payload`, the last of its message when `fin`.
+fn frame(opcode: OpCode, payload: &[u8], fin: bool) -> Message {
+    Message::Frame(Frame::message(payload.to_vec(), opcode, fin))
+}
+
+const TEXT: OpCode = OpCode::Data(Data::Text);
+const CONTINUE: OpCode = OpCode::Data(Data::Continue);
+const PING: OpCode = OpCode::Control(Control::Ping);
+
+/// Sends `frames` on a new socket of `user`; returns the socket.
+async fn sent(stack: &Stack, user: &str, frames: Vec<Message>) -> Result<e2e::Socket> {
+    let mut socket = stack.connect(user, "").await?;
+    for frame in frames {
+        socket.send(frame).await?;
+    }
+    Ok(socket)
+}
+
+/// Fragmented messages: a well-formed one is put back together (even with a
+/// ping between its fragments and a UTF-8 character cut in two), and each
+/// way of breaking fragmentation closes only its own socket, with a code
+/// that names the mistake.
+async fn fragments_are_joined_or_refused(stack: &Stack) -> Result<()> {
+    let user = stack.new_user("abuse-fragments");
+    // `{"type":"ping","note":"café"}` in four fragments, the `é` (C3 A9)
+    // split between the last two.
+    let mut joined = sent(
+        stack,
+        &user,
+        vec![
+            frame(TEXT, br#"{"type":"#, false),
+            frame(PING, b"between fragments", true),
+            frame(CONTINUE, br#""ping","note":"caf"#, false),
+            frame(CONTINUE, &[0xc3], false),
+            frame(CONTINUE, &[0xa9, b'"', b'}'], true),
+        ],
+    )
+    .await?;
+    let reply = e2e::next_json(&mut joined, Duration::from_secs(10)).await?;
+    ensure!(
+        reply == json!({"type": "pong"}),
+        "a fragmented ping got {reply}"
+    );
+
+    let quarter = vec![b' '; 20 * 1024];
+    let mut over_limit = vec![frame(TEXT, b"[", false)];
+    over_limit.extend((0..4).map(|_| frame(CONTINUE, &quarter, false)));
+    over_limit.push(frame(CONTINUE, b"]", true));
+    for (what, frames, code) in [
+        ("80 KiB in fragments of 20 KiB", over_limit, 1009),
+        (
+            "a continuation with nothing to continue",
+            vec![frame(CONTINUE, br#"{"type":"ping"}"#, true)],
+            1002,
+        ),
+        (
+            "a new message inside a fragmented one",
+            vec![
+                frame(TEXT, br#"{"type":"#, false),
+                frame(TEXT, br#"{"type":"ping"}"#, true),
+            ],
+            1002,
+        ),
+        (
+            "a fragmented ping",
+            vec![frame(PING, b"a", false), frame(CONTINUE, b"b", true)],
+            1002,
+        ),
+        (
+            "text that is not UTF-8, in fragments",
+            vec![
+                frame(TEXT, b"{\"type\":\"", false),
+                frame(CONTINUE, &[0xff, b'"', b'}'], true),
+            ],
+            1007,
+        ),
+    ] {
+        let mut socket = sent(stack, &user, frames).await?;
+        let closed = close_code(&mut socket, Duration::from_secs(10)).await?;
+        ensure!(
+            closed == Some(code),
+            "{what}: expected close code {code}, got {closed:?}"
+        );
+    }
+    // The socket that sent the well-formed message is still served.
+    let task = stack
+        .create_task(&user, json!({"title": "after the fragments"}))
+        .await?;
+    let id = task["id"].as_u64().context("an id")?;
+    next_about(&mut joined, "task.created", id, Duration::from_secs(20)).await?;
+    Ok(())
 }
 
 /// A client of `user` that must still receive a change made now.
@@ -97,6 +193,7 @@ async fn disruptive_websocket_abuse_leaves_the_service_up_and_its_memory_where_i
             "expected close code {code}"
         );
     }
+    fragments_are_joined_or_refused(&stack).await?;
 
     // 3. A client that never reads while 300 changes of its user pile up:
     //    the per-socket queue bounds what the service holds for it (1013
