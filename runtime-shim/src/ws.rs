@@ -134,8 +134,10 @@ enum End {
 
 /// Serves one authenticated socket until it closes.
 async fn session(socket: WebSocket, app: AppState, claims: Claims, since: Option<u64>) {
-    let _open = app.sessions.enter(&app.metrics);
+    // Subscribed before counted: a socket the `realtime_connections` gauge
+    // counts receives every frame fanned out from then on.
     let subscription = app.hub.subscribe(&claims.sub, since);
+    let _open = app.sessions.enter(&app.metrics);
     let conn_id = subscription.conn_id;
     tracing::info!(
         user_id = %claims.sub,

@@ -93,8 +93,10 @@ impl TestServer {
     async fn connect(&self, user: &str, since: Option<u64>) -> Ws {
         let since = since.map(|s| format!("&since={s}")).unwrap_or_default();
         let url = self.url(&format!("?access_token={}{since}", token(user, 3600)));
+        let before = self.connections().await;
         let (ws, response) = tokio_tungstenite::connect_async(url).await.unwrap();
         assert_eq!(response.status(), 101);
+        self.registered(before).await;
         ws
     }
 
@@ -105,7 +107,30 @@ impl TestServer {
             "authorization",
             format!("Bearer {}", token(user, 3600)).parse().unwrap(),
         );
-        tokio_tungstenite::connect_async(request).await.unwrap().0
+        let before = self.connections().await;
+        let ws = tokio_tungstenite::connect_async(request).await.unwrap().0;
+        self.registered(before).await;
+        ws
+    }
+
+    /// The open sockets, by the `realtime_connections` gauge.
+    async fn connections(&self) -> f64 {
+        self.metric("realtime_connections").await
+    }
+
+    /// Waits until the server counts one socket more than `before`: the
+    /// one just opened is subscribed (the gauge counts a socket only once
+    /// it is), so a frame delivered from now on reaches it. Connecting one
+    /// socket at a time keeps the count its own.
+    async fn registered(&self, before: f64) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while self.connections().await < before + 1.0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the socket was never registered"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     /// What daprd does with one message from the topic.
@@ -435,9 +460,11 @@ async fn connect_without_reading(server: &TestServer, user: &str) -> Ws {
     socket.set_recv_buffer_size(4096).unwrap();
     let stream = socket.connect(server.ws).await.unwrap();
     let url = server.url(&format!("?access_token={}", token(user, 3600)));
+    let before = server.connections().await;
     let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
         .await
         .unwrap();
+    server.registered(before).await;
     ws
 }
 
