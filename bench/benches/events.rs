@@ -61,7 +61,7 @@ async fn completion(stack: &Stack) -> Result<f64> {
             .request(reqwest::Method::GET, &user, "/tasks/2")
             .send()
             .await?
-            .status();
+            .status;
         if status == reqwest::StatusCode::OK {
             return Ok(started.elapsed().as_secs_f64() * 1e3);
         }

@@ -1,11 +1,84 @@
 //! Calls to the public task API with everything a test checks: status,
-//! headers and body, and the problem+json shape of errors.
+//! headers and body, and the problem+json shape of errors. Every response
+//! read through these helpers is checked against the OpenAPI document first
+//! ([`crate::openapi`]); [`Stack::raw`] is the only way around it, for
+//! requests outside the document.
 
 use anyhow::{Context, Result, ensure};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use crate::Stack;
+use crate::openapi::contract;
+
+/// A request to todo-api's public API ([`Stack::request`], [`Stack::checked`]),
+/// built like reqwest's; [`ApiRequest::send`] checks the response against
+/// the OpenAPI document before the test sees it.
+pub struct ApiRequest {
+    builder: reqwest::RequestBuilder,
+    token: Option<String>,
+}
+
+impl ApiRequest {
+    pub(crate) fn new(builder: reqwest::RequestBuilder) -> ApiRequest {
+        ApiRequest {
+            builder,
+            token: None,
+        }
+    }
+
+    /// Sends `token` as the bearer credential (instead of any set before).
+    pub fn bearer_auth(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
+        self.builder = self.builder.header(name.as_ref(), value.as_ref());
+        self
+    }
+
+    /// A JSON body.
+    pub fn json(mut self, body: &Value) -> Self {
+        self.builder = self.builder.json(body);
+        self
+    }
+
+    /// A body as it is (set its content type with [`ApiRequest::header`]).
+    pub fn body(mut self, body: impl Into<reqwest::Body>) -> Self {
+        self.builder = self.builder.body(body);
+        self
+    }
+
+    /// Sends the request and reads the response whole; fails, naming the
+    /// request, the status, each violation and the body, when the response
+    /// is not what the OpenAPI document says this operation answers.
+    pub async fn send(self) -> Result<Reply> {
+        let mut builder = self.builder;
+        if let Some(token) = &self.token {
+            builder = builder.bearer_auth(token);
+        }
+        let (client, request) = builder.build_split();
+        let request = request?;
+        let method = request.method().clone();
+        let url = request.url();
+        let path = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
+        let response = client
+            .execute(request)
+            .await
+            .with_context(|| format!("{method} {path}"))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await?;
+        contract()?.check(&method, &path, status.as_u16(), &headers, &bytes)?;
+        Ok(Reply::from_parts(status, headers, &bytes))
+    }
+}
 
 /// A response, read whole.
 #[derive(Debug)]
@@ -13,28 +86,33 @@ pub struct Reply {
     /// The status.
     pub status: StatusCode,
     /// The headers.
-    pub headers: reqwest::header::HeaderMap,
+    pub headers: HeaderMap,
     /// The body as JSON (`Null` when empty, a string when not JSON).
     pub body: Value,
 }
 
 impl Reply {
-    /// Reads a response.
+    /// Reads a response as it is, unchecked (for [`Stack::raw`]'s requests;
+    /// [`ApiRequest::send`] checks the public API's).
     pub async fn read(response: reqwest::Response) -> Result<Reply> {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.bytes().await?;
+        Ok(Reply::from_parts(status, headers, &bytes))
+    }
+
+    fn from_parts(status: StatusCode, headers: HeaderMap, bytes: &[u8]) -> Reply {
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned()))
         };
-        Ok(Reply {
+        Reply {
             status,
             headers,
             body,
-        })
+        }
     }
 
     /// A header as text.
@@ -105,7 +183,7 @@ impl Stack {
         if let Some(body) = body {
             request = request.json(&body);
         }
-        Reply::read(request.send().await?).await
+        request.send().await
     }
 
     /// `user`'s side of the public API: short calls whose replies the test

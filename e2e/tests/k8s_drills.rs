@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 use e2e::Stack;
-use e2e::api::{Reply, id_of};
+use e2e::api::id_of;
 use e2e::drills::{
     CATCH_UP, acknowledged, after_writes, all_acknowledged, exactly_one_created_each,
     one_next_instance_each, one_notification_each, stored_ids, tasks_reminding, write,
@@ -339,14 +339,11 @@ async fn drill_sigkill_of_recurring_and_its_daprd_creates_each_next_instance_onc
     let user = stack.new_user("k8s-crash-recurring");
     let mut series = Vec::new();
     for n in 0..5 {
-        let task = Reply::read(
-            stack
-                .request(Method::POST, &user, "/tasks/recurring")
-                .json(&json!({"title": format!("daily {n}"), "due_date": "2030-01-01", "recurrence": {"frequency": "daily"}}))
-                .send()
-                .await?,
-        )
-        .await?
+        let task = stack
+            .request(Method::POST, &user, "/tasks/recurring")
+            .json(&json!({"title": format!("daily {n}"), "due_date": "2030-01-01", "recurrence": {"frequency": "daily"}}))
+            .send()
+            .await?
         .expect(StatusCode::CREATED)?;
         series.push(task["id"].as_u64().context("an id")?);
     }

@@ -96,7 +96,7 @@ pub async fn send(
             (Method::DELETE, format!("/tasks/{id}"), None, "delete")
         }
     };
-    let mut request = stack.request(method, user, &path);
+    let mut request = stack.request_unchecked(method, user, &path);
     if let Some(body) = &body {
         request = request.json(body);
     }

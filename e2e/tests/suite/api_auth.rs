@@ -4,7 +4,6 @@
 
 use anyhow::{Context, Result};
 use e2e::Stack;
-use e2e::api::Reply;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -55,14 +54,15 @@ async fn every_route(
 ) -> Result<()> {
     for (method, path, body) in routes() {
         let url = format!("{}/api/{path_user}{path}", stack.api);
-        let mut request = stack.raw(method.clone(), &url);
+        let mut request = stack.checked(method.clone(), &url);
         if let Some(value) = authorization {
             request = request.header("Authorization", value);
         }
         if let Some(body) = body {
             request = request.json(&body);
         }
-        Reply::read(request.send().await?)
+        request
+            .send()
             .await?
             .expect_problem(status, &[mention])
             .with_context(|| format!("{method} {path} with {authorization:?}"))?;

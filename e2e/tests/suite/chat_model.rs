@@ -15,7 +15,6 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 use chrono::Utc;
 use e2e::Stack;
-use e2e::api::Reply;
 use e2e::model_server::{ScriptedModel, text, tool_call};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -26,14 +25,14 @@ const REPLICA: &str = "todo-api-model";
 
 async fn say(stack: &Stack, user: &str, message: &str) -> Result<Value> {
     let url = format!("{}/api/{user}/chat", stack.app_url(REPLICA)?);
-    let response = stack
-        .raw(Method::POST, &url)
+    stack
+        .checked(Method::POST, &url)
         .bearer_auth(stack.token(user))
         .json(&json!({"message": message, "conversation_id": "model-1", "timezone": "Europe/London"}))
         .send()
         .await
-        .context("the todo-api model replica does not answer: start the stack with 'scripts/stack test' or CHAT_MODEL_REPLICA=1")?;
-    Reply::read(response).await?.expect(StatusCode::OK)
+        .context("the todo-api model replica does not answer: start the stack with 'scripts/stack test' or CHAT_MODEL_REPLICA=1")?
+        .expect(StatusCode::OK)
 }
 
 /// The text of each message of an OpenAI request (`content` as a string or parts).
@@ -126,15 +125,12 @@ async fn the_model_adds_a_task_through_the_tools_and_hears_a_refusal() -> Result
         assert_eq!(r.body["model"], "scripted-contract-model");
     }
     // The tools are MCP's, with the same schemas.
-    let listed = Reply::read(
-        stack
-            .request(Method::POST, &user, "/mcp")
-            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
-            .send()
-            .await?,
-    )
-    .await?
-    .expect(StatusCode::OK)?;
+    let listed = stack
+        .request(Method::POST, &user, "/mcp")
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"}))
+        .send()
+        .await?
+        .expect(StatusCode::OK)?;
     let mcp_tools = listed["result"]["tools"].as_array().context("MCP tools")?;
     let sent_tools = received[0].body["tools"].as_array().context("tools sent")?;
     assert_eq!(sent_tools.len(), mcp_tools.len(), "{sent_tools:#?}");

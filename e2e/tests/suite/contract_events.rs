@@ -8,10 +8,10 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::contract_support::SchemaDoc;
 use anyhow::{Context, Result, ensure};
 use e2e::Stack;
 use e2e::api::id_of;
+use e2e::schema::SchemaDoc;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use todo_domain::Topic;

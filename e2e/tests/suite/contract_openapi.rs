@@ -1,29 +1,25 @@
-//! The OpenAPI contract on the real stack: every operation of the document
-//! todo-api serves at `/api/openapi.json` is called for its success and its
-//! error statuses, and every response is checked against the document: the
-//! status must be documented for that operation, the content type must be
-//! one it lists, the body must validate against its schema (JSON Schema
-//! 2020-12, formats asserted, `$ref`s resolved in the document) and required
-//! headers must be there. At the end, every documented status of every
-//! operation must have been seen (except 503, which needs a dependency down),
-//! so a status added to the document without a test, or an operation added
-//! without a test, fails too.
+//! The OpenAPI contract on the real stack: the document todo-api serves at
+//! `/api/openapi.json` is the committed one every other suite's responses
+//! are checked against (`e2e::openapi`), and every operation of it is called
+//! for its success and its error statuses, each response checked by the same
+//! code: the status must be documented for that operation, the content type
+//! must be one it lists, the body must validate against its schema (JSON
+//! Schema 2020-12, formats asserted, `$ref`s resolved in the document) and
+//! required headers must be there. At the end, every documented status of
+//! every operation must have been seen (except 503, which needs a dependency
+//! down), so a status added to the document without a test, or an operation
+//! added without a test, fails too.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::contract_support::{SchemaDoc, pointer_token};
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, anyhow, ensure};
 use e2e::Stack;
+use e2e::openapi::{COMMITTED, Contract, contract};
+use e2e::schema::pointer_token;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-/// The document as committed; the served one must be the same (embedded at build time).
-const COMMITTED: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../components/todo-api/openapi.json"
-));
 
 /// Statuses a healthy stack cannot produce on purpose.
 const NOT_EXERCISED: &[u16] = &[503];
@@ -56,7 +52,7 @@ enum Body {
 /// The API under test with its contract, and which statuses were seen.
 struct Api {
     stack: Stack,
-    contract: SchemaDoc,
+    contract: &'static Contract,
     seen: Mutex<BTreeSet<(String, String, u16)>>,
 }
 
@@ -96,14 +92,9 @@ impl Api {
             served["jsonSchemaDialect"] == "https://json-schema.org/draft/2020-12/schema",
             "the document must declare the JSON Schema 2020-12 dialect"
         );
-        let contract = SchemaDoc::new(
-            "urn:todo-api:openapi",
-            served,
-            jsonschema::Draft::Draft202012,
-        )?;
         let api = Api {
             stack,
-            contract,
+            contract: contract()?,
             seen: Mutex::new(BTreeSet::new()),
         };
         // The document's own endpoint is an operation too.
@@ -127,112 +118,59 @@ impl Api {
         }
     }
 
-    fn operation_pointer(method: &Method, template: &str) -> String {
-        format!(
-            "/paths/{}/{}",
-            pointer_token(template),
-            method.as_str().to_lowercase()
-        )
-    }
-
-    /// Every operation of the document: (method, path template).
-    fn operations(&self) -> Vec<(Method, String)> {
-        let mut out = Vec::new();
-        let paths = self.contract.doc()["paths"].as_object();
-        for (template, item) in paths.into_iter().flatten() {
-            for method in ["get", "put", "post", "patch", "delete"] {
-                if item.get(method).is_some() {
-                    let method =
-                        Method::from_bytes(method.to_uppercase().as_bytes()).unwrap_or(Method::GET);
-                    out.push((method, template.clone()));
-                }
-            }
-        }
-        out
-    }
-
     /// Whether the operation takes a request body.
     fn has_body(&self, method: &Method, template: &str) -> bool {
-        let pointer = format!("{}/requestBody", Api::operation_pointer(method, template));
+        let pointer = format!(
+            "{}/requestBody",
+            Contract::operation_pointer(method, template)
+        );
         self.contract.doc().pointer(&pointer).is_some()
     }
 
-    /// Checks a response against the operation's documented responses.
+    /// Checks the response to `method path` (as sent), a call of the
+    /// operation `method template`, with the checks every suite's responses
+    /// go through, and records its status as seen; returns the body.
     fn check_response(
         &self,
         method: &Method,
         template: &str,
+        path: &str,
         status: u16,
         headers: &reqwest::header::HeaderMap,
         bytes: &[u8],
     ) -> Result<Value> {
-        let op = Api::operation_pointer(method, template);
-        ensure!(
-            self.contract.doc().pointer(&op).is_some(),
-            "{method} {template} is not in the document"
-        );
-        let text = String::from_utf8_lossy(bytes);
-        let (response, documented) = self
+        // The other suites name no operation: theirs is found from the path.
+        let matched = self
             .contract
-            .resolve(&format!("{op}/responses/{status}"))
-            .with_context(|| {
-                format!("{method} {template} answered {status}, which is not documented: {text}")
-            })?;
-        self.seen
-            .lock()
-            .map_err(|_| anyhow::anyhow!("poisoned"))?
-            .insert((method.to_string(), template.to_owned(), status));
-        for (name, _) in documented["headers"].as_object().into_iter().flatten() {
-            let (header, spec) = self
-                .contract
-                .resolve(&format!("{response}/headers/{}", pointer_token(name)))?;
-            match headers.get(name.as_str()).map(|v| v.to_str()) {
-                Some(Ok(value)) => self.contract.check(
-                    &format!("{header}/schema"),
-                    &json!(value),
-                    &format!("header {name} of {method} {template} {status}"),
-                )?,
-                Some(Err(_)) => bail!("header {name} is not text"),
-                None if spec["required"] == true => {
-                    bail!("{method} {template} {status} has no {name} header")
-                }
-                None => {}
-            }
-        }
-        let Some(content) = documented["content"].as_object() else {
-            ensure!(
-                bytes.is_empty(),
-                "{method} {template} {status} is documented without a body, got: {text}"
-            );
-            return Ok(Value::Null);
-        };
-        let content_type = headers
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let essence = content_type.split(';').next().unwrap_or("").trim();
+            .template(method, path)
+            .map_err(|e| anyhow!(e))?;
         ensure!(
-            content.contains_key(essence),
-            "{method} {template} {status} came as '{content_type}', documented: {:?}",
-            content.keys().collect::<Vec<_>>()
+            matched == template,
+            "{method} {path} is taken for {matched}, not {template}"
         );
-        let body: Value = serde_json::from_slice(bytes).with_context(|| {
-            format!("{method} {template} {status}: the body is not JSON: {text}")
-        })?;
-        self.contract.check(
-            &format!("{response}/content/{}/schema", pointer_token(essence)),
-            &body,
-            &format!("the body of {method} {template} {status}"),
-        )?;
-        Ok(body)
+        self.contract
+            .check(method, path, status, headers, bytes)
+            .map_err(|breach| anyhow!("{breach}"))?;
+        self.seen.lock().map_err(|_| anyhow!("poisoned"))?.insert((
+            method.to_string(),
+            template.to_owned(),
+            status,
+        ));
+        if bytes.is_empty() {
+            return Ok(Value::Null);
+        }
+        Ok(serde_json::from_slice(bytes)?)
     }
 
     /// Fails listing every documented (operation, status) no request produced.
     fn assert_every_status_seen(&self) -> Result<()> {
         let seen = self.seen.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
         let mut missing = Vec::new();
-        for (method, template) in self.operations() {
-            let pointer = format!("{}/responses", Api::operation_pointer(&method, &template));
+        for (method, template) in self.contract.operations() {
+            let pointer = format!(
+                "{}/responses",
+                Contract::operation_pointer(&method, &template)
+            );
             let statuses = self
                 .contract
                 .doc()
@@ -307,7 +245,7 @@ impl Req<'_> {
     /// ones the document describes.
     fn check_request(&self) -> Result<()> {
         let api = self.api;
-        let op = Api::operation_pointer(&self.method, &self.template);
+        let op = Contract::operation_pointer(&self.method, &self.template);
         let mut documented = BTreeSet::new();
         for level in [
             format!("/paths/{}", pointer_token(&self.template)),
@@ -317,6 +255,7 @@ impl Req<'_> {
             for index in 0..params.and_then(Value::as_array).map_or(0, Vec::len) {
                 let (_, param) = api
                     .contract
+                    .schemas()
                     .resolve(&format!("{level}/parameters/{index}"))?;
                 if param["in"] == "query" {
                     documented.insert(param["name"].as_str().unwrap_or("").to_owned());
@@ -333,7 +272,7 @@ impl Req<'_> {
             );
         }
         if let Body::Json(body) = &self.body {
-            api.contract.check(
+            api.contract.schemas().check(
                 &format!("{op}/requestBody/content/application~1json/schema"),
                 body,
                 &format!("the request body of {} {}", self.method, self.template),
@@ -370,11 +309,21 @@ impl Req<'_> {
         };
         let response = request.send().await?;
         let status = response.status().as_u16();
+        let url = response.url();
+        let sent = match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        };
         let headers = response.headers().clone();
         let bytes = response.bytes().await?;
-        let body =
-            self.api
-                .check_response(&self.method, &self.template, status, &headers, &bytes)?;
+        let body = self.api.check_response(
+            &self.method,
+            &self.template,
+            &sent,
+            status,
+            &headers,
+            &bytes,
+        )?;
         ensure!(
             status == expected,
             "{} {} answered {status}, expected {expected}: {body}",
@@ -438,11 +387,7 @@ fn refs(value: &Value, at: &str, out: &mut Vec<(String, String)>) {
 #[test]
 fn the_openapi_document_is_whole_and_its_schemas_compile() -> Result<()> {
     let doc: Value = serde_json::from_str(COMMITTED)?;
-    let contract = SchemaDoc::new(
-        "urn:todo-api:openapi",
-        doc.clone(),
-        jsonschema::Draft::Draft202012,
-    )?;
+    let contract = contract()?.schemas();
     let mut found = Vec::new();
     refs(&doc, "", &mut found);
     for (at, target) in &found {
@@ -518,7 +463,7 @@ async fn every_operation_answers_as_its_openapi_document_says() -> Result<()> {
 /// 413 and 415.
 async fn generic_errors(api: &Api) -> Result<()> {
     let user = api.stack.new_user("contract");
-    for (method, template) in api.operations() {
+    for (method, template) in api.contract.operations() {
         if !template.starts_with("/api/{user_id}") {
             continue;
         }
@@ -956,7 +901,12 @@ async fn mcp(api: &Api) -> Result<()> {
         .expect(202)
         .await?;
     // GET (an event stream) is not an operation of the document: 405 with `Allow`.
-    let get = api.stack.request(Method::GET, &user, "/mcp").send().await?;
+    let get = api
+        .stack
+        .raw(Method::GET, &format!("{}/api/{user}/mcp", api.stack.api))
+        .bearer_auth(api.stack.token(&user))
+        .send()
+        .await?;
     ensure!(get.status() == 405, "GET /mcp: {}", get.status());
     ensure!(
         get.headers().get("allow").and_then(|v| v.to_str().ok()) == Some("POST"),

@@ -1,6 +1,8 @@
 //! Every end-to-end suite in one test binary (one link, one pool of test
 //! threads), each file a module; helpers shared by several suites live in
-//! the `e2e` library (`e2e/src`). They run against the stack that
+//! the `e2e` library (`e2e/src`), and every response of the public API read
+//! through them is checked against the OpenAPI document (`e2e::openapi`;
+//! only `Stack::raw` is unchecked). They run against the stack that
 //! `scripts/stack test` starts: real daprd sidecars, the real scheduler and
 //! a real Kafka broker.
 //!
@@ -22,7 +24,6 @@ mod chat_model;
 mod components;
 mod contract_events;
 mod contract_openapi;
-mod contract_support;
 mod crash;
 mod dead_letter;
 mod mcp;

@@ -11,14 +11,11 @@ use serde_json::{Value, json};
 
 /// One JSON-RPC exchange; the whole response body.
 async fn rpc(stack: &Stack, user: &str, message: Value) -> Result<Reply> {
-    Reply::read(
-        stack
-            .request(Method::POST, user, "/mcp")
-            .json(&message)
-            .send()
-            .await?,
-    )
-    .await
+    stack
+        .request(Method::POST, user, "/mcp")
+        .json(&message)
+        .send()
+        .await
 }
 
 /// Calls a tool and returns its result (`content`, `structuredContent`, `isError`).
@@ -208,24 +205,18 @@ async fn refusals_say_what_to_fix_and_store_nothing() -> Result<()> {
     }
 
     // The transport's own refusals are the API's problem+json.
-    Reply::read(
-        stack
-            .raw(Method::POST, &format!("{}/api/{user}/mcp", stack.api))
-            .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
-            .send()
-            .await?,
-    )
-    .await?
-    .expect_problem(StatusCode::UNAUTHORIZED, &[])?;
-    Reply::read(
-        stack
-            .request(Method::POST, &user, "/mcp")
-            .header("content-type", "application/json")
-            .body("{not json")
-            .send()
-            .await?,
-    )
-    .await?
-    .expect_problem(StatusCode::BAD_REQUEST, &[])?;
+    stack
+        .checked(Method::POST, &format!("{}/api/{user}/mcp", stack.api))
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
+        .send()
+        .await?
+        .expect_problem(StatusCode::UNAUTHORIZED, &[])?;
+    stack
+        .request(Method::POST, &user, "/mcp")
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await?
+        .expect_problem(StatusCode::BAD_REQUEST, &[])?;
     Ok(())
 }

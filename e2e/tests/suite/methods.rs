@@ -17,11 +17,10 @@ async fn undeclared_methods_are_405_with_the_declared_ones_in_allow() -> Result<
     let stack = Stack::from_env()?;
     let user = stack.new_user("methods");
     let doc: Value = stack
-        .raw(Method::GET, &format!("{}/api/openapi.json", stack.api))
+        .checked(Method::GET, &format!("{}/api/openapi.json", stack.api))
         .send()
         .await?
-        .json()
-        .await?;
+        .expect(reqwest::StatusCode::OK)?;
     let paths = doc["paths"].as_object().context("paths")?;
     let mut checked = 0;
     for (template, item) in paths {
@@ -67,7 +66,11 @@ async fn undeclared_methods_are_405_with_the_declared_ones_in_allow() -> Result<
     }
     ensure!(checked > 50, "only {checked} undeclared methods were tried");
     let unknown = stack
-        .request(Method::TRACE, &user, "/no-such-thing")
+        .raw(
+            Method::TRACE,
+            &format!("{}/api/{user}/no-such-thing", stack.api),
+        )
+        .bearer_auth(stack.token(&user))
         .send()
         .await?;
     ensure!(

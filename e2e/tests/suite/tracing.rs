@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use e2e::Stack;
-use e2e::api::{Reply, id_of};
+use e2e::api::id_of;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use todo_domain::Topic;
@@ -25,37 +25,31 @@ async fn a_clients_trace_reaches_kafka_and_the_next_recurring_instance() -> Resu
     let trace = uuid::Uuid::new_v4().simple().to_string();
     let traceparent = format!("00-{trace}-00f067aa0ba902b7-01");
 
-    let task = Reply::read(
-        stack
-            .request(Method::POST, &user, "/tasks")
-            .header("traceparent", &traceparent)
-            .json(&json!({
-                "title": "traced",
-                "due_date": "2031-03-03",
-                "recurrence": {"frequency": "daily"}
-            }))
-            .send()
-            .await?,
-    )
-    .await?
-    .expect(StatusCode::CREATED)?;
+    let task = stack
+        .request(Method::POST, &user, "/tasks")
+        .header("traceparent", &traceparent)
+        .json(&json!({
+            "title": "traced",
+            "due_date": "2031-03-03",
+            "recurrence": {"frequency": "daily"}
+        }))
+        .send()
+        .await?
+        .expect(StatusCode::CREATED)?;
     // The completion, with the same trace, makes recurring create the next
     // instance: its events are published while serving recurring's
     // invocation, which daprd delivered with the trace of the completion.
-    Reply::read(
-        stack
-            .request(
-                Method::PATCH,
-                &user,
-                &format!("/tasks/{}/complete", id_of(&task)),
-            )
-            .header("traceparent", &traceparent)
-            .json(&json!({"completed": true}))
-            .send()
-            .await?,
-    )
-    .await?
-    .expect(StatusCode::OK)?;
+    stack
+        .request(
+            Method::PATCH,
+            &user,
+            &format!("/tasks/{}/complete", id_of(&task)),
+        )
+        .header("traceparent", &traceparent)
+        .json(&json!({"completed": true}))
+        .send()
+        .await?
+        .expect(StatusCode::OK)?;
 
     let records = stack
         .first_records(Topic::TaskEvents.name(), &user, 3, WAIT)

@@ -107,24 +107,24 @@ async fn the_config_names_the_stacks_websocket_and_dev_sign_in_signs_in() -> Res
     .expect(StatusCode::OK)?;
     let token = signed["token"].as_str().context("a token")?;
     let tasks = stack
-        .raw(Method::GET, &format!("{}/api/{user}/tasks", stack.api))
+        .checked(Method::GET, &format!("{}/api/{user}/tasks", stack.api))
         .bearer_auth(token)
         .send()
         .await?;
     ensure!(
-        tasks.status() == StatusCode::OK,
+        tasks.status == StatusCode::OK,
         "the dev token is refused: {}",
-        tasks.status()
+        tasks.status
     );
     let other = stack
-        .raw(
+        .checked(
             Method::GET,
             &format!("{}/api/someone-else/tasks", stack.api),
         )
         .bearer_auth(token)
         .send()
         .await?;
-    ensure!(other.status() == StatusCode::FORBIDDEN);
+    ensure!(other.status == StatusCode::FORBIDDEN);
 
     Reply::read(
         stack

@@ -1,7 +1,10 @@
-//! Checking JSON against the schemas inside an API document (the OpenAPI
-//! document todo-api serves, docs/asyncapi.yaml), shared by the contract
-//! tests. Schemas are addressed by a JSON pointer into the document, so their
-//! `$ref`s resolve against the whole document as they would for a client.
+//! Checking JSON against the schemas inside an API document (todo-api's
+//! OpenAPI document, docs/asyncapi.yaml). Schemas are addressed by a JSON
+//! pointer into the document, so their `$ref`s resolve against the whole
+//! document as they would for a client.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow, bail};
 use jsonschema::{Draft, Registry, Validator};
@@ -13,6 +16,9 @@ pub struct SchemaDoc {
     doc: Value,
     draft: Draft,
     registry: Registry<'static>,
+    /// Compiled validators by pointer: every e2e response is checked, and
+    /// compiling a schema costs far more than validating against it.
+    validators: Mutex<HashMap<String, Arc<Validator>>>,
 }
 
 impl SchemaDoc {
@@ -29,6 +35,7 @@ impl SchemaDoc {
             doc,
             draft,
             registry,
+            validators: Mutex::new(HashMap::new()),
         })
     }
 
@@ -58,8 +65,22 @@ impl SchemaDoc {
         bail!("too many $refs from {pointer}")
     }
 
-    /// A validator for the schema at `pointer` (formats asserted).
-    pub fn validator(&self, pointer: &str) -> Result<Validator> {
+    /// The validator for the schema at `pointer` (formats asserted),
+    /// compiled on first use and kept.
+    pub fn validator(&self, pointer: &str) -> Result<Arc<Validator>> {
+        let mut cache = self
+            .validators
+            .lock()
+            .map_err(|_| anyhow!("the validator cache is poisoned"))?;
+        if let Some(validator) = cache.get(pointer) {
+            return Ok(Arc::clone(validator));
+        }
+        let validator = Arc::new(self.compile(pointer)?);
+        cache.insert(pointer.to_owned(), Arc::clone(&validator));
+        Ok(validator)
+    }
+
+    fn compile(&self, pointer: &str) -> Result<Validator> {
         let fragment: String = pointer
             .chars()
             .map(|c| match c {
@@ -76,20 +97,26 @@ impl SchemaDoc {
             .map_err(|e| anyhow!("the schema at {pointer} does not compile: {e}"))
     }
 
+    /// Every violation of the schema at `pointer` by `instance`, one line
+    /// each (`at '/path': what`); empty when it is valid.
+    pub fn violations(&self, pointer: &str, instance: &Value) -> Result<Vec<String>> {
+        Ok(self
+            .validator(pointer)?
+            .iter_errors(instance)
+            .map(|e| format!("at '{}': {e}", e.instance_path()))
+            .collect())
+    }
+
     /// Fails, listing every violation, unless `instance` is valid against the
     /// schema at `pointer`; `what` names the instance in the message.
     pub fn check(&self, pointer: &str, instance: &Value, what: &str) -> Result<()> {
-        let validator = self.validator(pointer)?;
-        let errors: Vec<String> = validator
-            .iter_errors(instance)
-            .map(|e| format!("  at '{}': {e}", e.instance_path()))
-            .collect();
+        let errors = self.violations(pointer, instance)?;
         if errors.is_empty() {
             return Ok(());
         }
         bail!(
-            "{what} does not match {pointer}:\n{}\ninstance: {instance}",
-            errors.join("\n")
+            "{what} does not match {pointer}:\n  {}\ninstance: {instance}",
+            errors.join("\n  ")
         )
     }
 }
