@@ -10,6 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::Stack;
+use crate::openapi::Breach;
 
 /// How long effects may take to appear after the restart.
 pub const CATCH_UP: Duration = Duration::from_secs(90);
@@ -113,6 +114,11 @@ pub async fn write(
                 Outcome::Acknowledged(reply.body["id"].as_u64().unwrap_or_default())
             }
             Ok(reply) => Outcome::Unknown(format!("{}: {}", reply.status, reply.body)),
+            // A disruption may refuse or cut a write, never answer one
+            // outside the contract (a 500, a body the document forbids).
+            Err(e) if e.downcast_ref::<Breach>().is_some() => {
+                panic!("a write during the drill broke the API contract: {e:#}")
+            }
             Err(e) => Outcome::Unknown(format!("{e:#}")),
         };
         outcomes.push(outcome);

@@ -176,10 +176,10 @@ async fn another_users_log_is_forbidden() -> Result<()> {
     let stack = Stack::from_env()?;
     let (owner, other) = (stack.new_user("owner"), stack.new_user("other"));
     let response = stack
-        .raw(Method::GET, &format!("{}/api/{owner}/audit", stack.api))
+        .checked(Method::GET, &format!("{}/api/{owner}/audit", stack.api))
         .bearer_auth(stack.token(&other))
         .send()
         .await?;
-    ensure!(response.status() == StatusCode::FORBIDDEN);
+    ensure!(response.status == StatusCode::FORBIDDEN);
     Ok(())
 }

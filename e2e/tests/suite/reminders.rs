@@ -155,14 +155,14 @@ async fn a_reminder_three_seconds_ahead_fires_once_not_early_and_reaches_list_an
     // Another user cannot read this user's notifications.
     let mallory = stack.new_user("mallory");
     let foreign = stack
-        .raw(
+        .checked(
             Method::GET,
             &format!("{}/api/{user}/notifications", stack.api),
         )
         .bearer_auth(stack.token(&mallory))
         .send()
         .await?;
-    ensure!(foreign.status() == StatusCode::FORBIDDEN);
+    ensure!(foreign.status == StatusCode::FORBIDDEN);
     Ok(())
 }
 
