@@ -16,6 +16,8 @@ pub enum ServicePort {
     App = 0,
     /// Its daprd's HTTP API.
     DaprHttp = 1,
+    /// Its daprd's Prometheus metrics.
+    DaprMetrics = 4,
     /// realtime's public WebSocket port.
     Public = 5,
 }

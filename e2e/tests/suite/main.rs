@@ -26,6 +26,7 @@ mod contract_events;
 mod contract_openapi;
 mod crash;
 mod dead_letter;
+mod invocation;
 mod mcp;
 mod methods;
 mod outage;
