@@ -171,6 +171,20 @@ impl Reply {
 }
 
 impl Stack {
+    /// A request to the public API as `user` (path relative to `/api/{user}`),
+    /// its response checked against the OpenAPI document when sent.
+    pub fn request(&self, method: Method, user: &str, path: &str) -> ApiRequest {
+        self.checked(method, &format!("{}/api/{user}{path}", self.api))
+            .bearer_auth(self.token(user))
+    }
+
+    /// A request to `url` of todo-api's public API (this stack's or another
+    /// replica's), without credentials; like [`Stack::raw`], but its response
+    /// is checked against the OpenAPI document when sent.
+    pub fn checked(&self, method: Method, url: &str) -> ApiRequest {
+        ApiRequest::new(self.http.request(method, url))
+    }
+
     /// Sends `method path` (relative to `/api/{user}`) as `user`, with a JSON body if given.
     pub async fn call(
         &self,

@@ -22,7 +22,6 @@ pub mod ports;
 pub mod schema;
 pub mod settings;
 
-use api::ApiRequest;
 use ports::ServicePort;
 
 /// The stack under test, located through the environment `scripts/stack test` sets.
@@ -176,20 +175,6 @@ impl Stack {
     /// A token for `user`, valid for an hour.
     pub fn token(&self, user: &str) -> String {
         self.token_with_ttl(user, 3600)
-    }
-
-    /// A request to the public API as `user` (path relative to `/api/{user}`),
-    /// its response checked against the OpenAPI document when sent.
-    pub fn request(&self, method: reqwest::Method, user: &str, path: &str) -> ApiRequest {
-        self.checked(method, &format!("{}/api/{user}{path}", self.api))
-            .bearer_auth(self.token(user))
-    }
-
-    /// A request to `url` of todo-api's public API (this stack's or another
-    /// replica's), without credentials; like [`Stack::raw`], but its response
-    /// is checked against the OpenAPI document when sent.
-    pub fn checked(&self, method: reqwest::Method, url: &str) -> ApiRequest {
-        ApiRequest::new(self.http.request(method, url))
     }
 
     /// [`Stack::request`] without the check, for benches: they measure the
