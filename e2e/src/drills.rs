@@ -2,7 +2,7 @@
 //! processes killed and brought back however a drill ends, and exact counts
 //! of stored tasks and audit entries.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
@@ -188,10 +188,10 @@ pub async fn one_next_instance_each(stack: &Stack, user: &str, series: &[u64]) -
         Ok(every_page(stack, user, "/tasks")
             .await?
             .iter()
-            .map(|t| json!({"instance": format!("{}/{}", t["series_id"], t["occurrence"])}))
+            .map(|t| json!({"series": t["series_id"], "instance": format!("{}/{}", t["series_id"], t["occurrence"])}))
             .collect())
     };
-    stack
+    let all = stack
         .settled(
             "the series' instances",
             2 * series.len(),
@@ -200,6 +200,17 @@ pub async fn one_next_instance_each(stack: &Stack, user: &str, series: &[u64]) -
             instances,
         )
         .await?;
+    // Two of each series: its first instance and one next.
+    let mut per_series: BTreeMap<String, usize> = BTreeMap::new();
+    for instance in &all {
+        *per_series
+            .entry(instance["series"].to_string())
+            .or_default() += 1;
+    }
+    ensure!(
+        per_series.len() == series.len() && per_series.values().all(|n| *n == 2),
+        "two of each series: {per_series:?}"
+    );
     Ok(())
 }
 
